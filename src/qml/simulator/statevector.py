@@ -1,0 +1,85 @@
+"""``simulate``: the state vector a circuit prepares from |0...0>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from qml.circuits import Circuit, Parameter, ParameterExpression
+from qml.errors import QmlTypeError, ShapeError, UnboundParameterError
+from qml.simulator import engine
+from qml.simulator.memory import check_fits
+
+
+def resolve_parameters(circuit: Circuit, params: Any) -> tuple[dict[Parameter, Any], int | None]:
+    """``(values, B)``: every circuit parameter's value and the batch size (None: unbatched).
+
+    ``params`` is None (the circuit must be bound), an array of shape
+    ``(n_params,)`` or ``(B, n_params)`` in ``circuit.parameters`` order, or a
+    mapping keyed by Parameter, ParameterVector or name.
+    """
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(
+            f"expected a qml Circuit, got {type(circuit).__name__}; "
+            "convert qiskit circuits with Circuit.from_qiskit"
+        )
+    values = {} if params is None else circuit.parameter_values(params)
+    missing = [p.name for p in circuit.parameters if p not in values]
+    if missing:
+        raise UnboundParameterError(
+            f"no value for parameter(s) {', '.join(missing)}; pass params= with "
+            f"{circuit.num_parameters} value(s) in circuit.parameters order, or a mapping"
+        )
+    sizes = {np.shape(v)[0] for v in values.values() if np.ndim(v) == 1}
+    if isinstance(params, np.ndarray | list | tuple) and np.ndim(params) == 2:
+        sizes.add(np.shape(params)[0])
+    for gate, _ in circuit:
+        if gate.batch_size is not None:
+            sizes.add(gate.batch_size)
+    if len(sizes) > 1:
+        raise ShapeError(
+            f"batched values disagree on the batch size: {sorted(sizes)}; "
+            "give every batched parameter the same number of samples"
+        )
+    return values, (sizes.pop() if sizes else None)
+
+
+def global_phase_factor(circuit: Circuit, values: dict[Parameter, Any]) -> Any:
+    """``exp(i * global_phase)``: a complex number or a ``(B,)`` array."""
+    phase = circuit.global_phase
+    if isinstance(phase, ParameterExpression):
+        phase = phase.evaluate(values)
+    return np.exp(1j * np.asarray(phase))
+
+
+def simulate(circuit: Circuit, params: Any = None, *, dtype: Any = np.complex128) -> np.ndarray:
+    """The state vector ``circuit`` prepares from |0...0>, global phase included.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    params : None, array of shape ``(n_params,)`` or ``(B, n_params)``, or mapping
+        Values for ``circuit.parameters`` (in that order for arrays).
+    dtype : numpy complex dtype
+        ``np.complex128`` (default).
+
+    Returns
+    -------
+    ndarray of shape ``(2**n,)``, or ``(B, 2**n)`` for batched parameters, in
+    qiskit's little-endian order: bit ``q`` of the index is qubit ``q``; equal to
+    ``qiskit.quantum_info.Statevector(circuit.to_qiskit()).data``.
+    """
+    values, batch = resolve_parameters(circuit, params)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.complex128, np.complex64):
+        raise QmlTypeError(f"dtype must be np.complex128 or np.complex64, got {dtype}")
+    n = circuit.num_qubits
+    check_fits(n, batch or 1, dtype, copies=1 + engine.WORKSPACE_COPIES)
+    state = np.zeros((batch or 1, 1 << n), dtype=dtype)
+    state[:, 0] = 1
+    engine.evolve(state, circuit, values)
+    factor = global_phase_factor(circuit, values)
+    if np.any(factor != 1):
+        state *= factor.reshape(-1, 1) if factor.ndim else factor
+    return state if batch is not None else state[0]
