@@ -2,12 +2,16 @@
 
 Qubit ``q`` of a circuit is bit ``q`` of a state vector's index (qiskit's
 little-endian order). ``circuit.parameters`` lists each distinct parameter once,
-in order of first appearance; that order fixes the columns of every ``params``
-array, of ``assign_parameters(sequence)`` and of every gradient.
+in order of first appearance in the gates, followed by any that appear only in
+the global phase (sorted by name); that order fixes the columns of every
+``params`` array, of ``assign_parameters(sequence)`` and of every gradient. It
+does not depend on when the global phase was set, so ``copy()``,
+``assign_parameters`` and a round trip through qiskit keep it.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,6 +22,7 @@ from qml.circuits.parameters import Parameter, ParameterExpression, ParameterVec
 from qml.errors import (
     ParameterError,
     QmlTypeError,
+    QmlValueError,
     QubitError,
     QubitIndexError,
     ShapeError,
@@ -101,9 +106,11 @@ class Circuit:
             raise QubitError(f"num_qubits must be >= 0, got {num_qubits}")
         self._num_qubits = int(num_qubits)
         self._instructions: list[Instruction] = []
-        self._parameters: dict[Parameter, None] = {}
-        self._names: dict[str, Parameter] = {}
+        self._parameters: dict[Parameter, None] = {}  # of the gates, in order
+        self._names: dict[str, Parameter] = {}  # the same, by name
         self._measurements: dict[int, int] = {}
+        # Data derived from the structure (the simulator's compiled program), dropped on change.
+        self._derived: dict[str, Any] = {}
         self.name = name
         self.global_phase = global_phase
 
@@ -120,30 +127,45 @@ class Circuit:
 
     @property
     def global_phase(self) -> float | ParameterExpression:
-        """Phase ``φ`` of the overall factor ``exp(iφ)``."""
+        """Phase ``φ`` of the overall factor ``exp(iφ)``: a float, a parameter expression,
+        or an array of shape ``(B,)`` once batched values are assigned to one."""
         return self._global_phase
 
     @global_phase.setter
     def global_phase(self, value: float | ParameterExpression) -> None:
+        self._derived.clear()
         if isinstance(value, ParameterExpression):
-            self._register(value)
+            _check_names(value.parameters, self._names)
             self._global_phase: float | ParameterExpression = value
         elif isinstance(value, numbers.Real) and np.isfinite(value):
             self._global_phase = float(value)
+        elif _is_phase_batch(value):  # assign_parameters with (B,) values
+            batch = np.array(value, dtype=np.float64)
+            batch.setflags(write=False)
+            self._global_phase = batch
         else:
             raise QmlTypeError(
-                f"global_phase must be a finite float or a parameter expression, got {value!r}"
+                "global_phase must be a finite float, a parameter expression or a real "
+                f"array of shape (B,), got {value!r}"
             )
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
-        """Distinct unbound parameters, in order of first appearance."""
-        return tuple(self._parameters)
+        """Distinct unbound parameters: in order of first appearance in the gates, then
+        those that appear only in the global phase, sorted by name."""
+        phase = getattr(self, "_global_phase", 0.0)
+        if not isinstance(phase, ParameterExpression):
+            return tuple(self._parameters)
+        only_phase = [p for p in phase.parameters if p not in self._parameters]
+        return (*self._parameters, *sorted(only_phase, key=lambda p: p.sort_key))
 
     @property
     def num_parameters(self) -> int:
         """``len(circuit.parameters)``."""
-        return len(self._parameters)
+        return len(self.parameters)
+
+    def _parameters_by_name(self) -> dict[str, Parameter]:
+        return {p.name: p for p in self.parameters}
 
     @property
     def measurements(self) -> dict[int, int]:
@@ -188,16 +210,16 @@ class Circuit:
             if is_symbolic(p):
                 self._register(p)
         self._instructions.append(Instruction(gate, qubits))
+        self._derived.clear()
         return self
 
     def _register(self, expression: ParameterExpression) -> None:
+        """Record the parameters of a gate's expression, refusing a clash of names."""
+        phase = getattr(self, "_global_phase", 0.0)
+        if isinstance(phase, ParameterExpression):
+            _check_names(expression.parameters, {p.name: p for p in phase.parameters})
+        _check_names(expression.parameters, self._names)
         for p in expression.parameters:
-            other = self._names.get(p.name)
-            if other is not None and other != p:
-                raise ParameterError(
-                    f"the circuit already has a different parameter named {p.name!r}; "
-                    "reuse that Parameter object or give the new one another name"
-                )
             self._names[p.name] = p
             self._parameters.setdefault(p)
 
@@ -215,10 +237,14 @@ class Circuit:
             raise QubitError(f"measure() got {len(qubits)} qubit(s) but {len(clbits)} clbit(s)")
         for q, b in zip(qubits, clbits, strict=True):
             if not 0 <= q < self._num_qubits:
-                raise QubitIndexError(f"qubit {q} is out of range for {self._num_qubits} qubit(s)")
+                raise QubitIndexError(
+                    f"qubit {q} is out of range for {self._num_qubits} qubit(s); valid "
+                    f"indices are 0 to {self._num_qubits - 1} (negative indices do not wrap)"
+                )
             if b < 0:
                 raise QubitIndexError(f"classical bit {b} is negative")
             self._measurements[int(q)] = int(b)
+        self._derived.clear()
         return self
 
     def measure_all(self) -> Circuit:
@@ -279,15 +305,16 @@ class Circuit:
         """
         if isinstance(values, Mapping):
             return self._values_from_mapping(values)
-        array = np.asarray(values, dtype=np.float64) if not _has_symbols(values) else None
-        if array is None:
+        if _has_symbols(values):
             raise QmlTypeError("parameter values must be numbers; got symbolic values")
-        n = self.num_parameters
+        array = _float_array(values, "parameter values")
+        parameters = self.parameters
+        n = len(parameters)
         if array.ndim == 1 and array.shape[0] == n:
-            return {p: float(v) for p, v in zip(self._parameters, array, strict=True)}
+            return {p: float(v) for p, v in zip(parameters, array, strict=True)}
         if array.ndim == 2 and array.shape[1] == n:
-            return {p: array[:, i] for i, p in enumerate(self._parameters)}
-        names = ", ".join(p.name for p in self._parameters) or "none"
+            return {p: array[:, i] for i, p in enumerate(parameters)}
+        names = ", ".join(p.name for p in parameters) or "none"
         raise ShapeError(
             f"expected parameter values of shape ({n},) or (B, {n}) in the order of "
             f"circuit.parameters ({names}); got shape {array.shape}"
@@ -295,9 +322,10 @@ class Circuit:
 
     def _values_from_mapping(self, values: Mapping[Any, Any]) -> dict[Parameter, Any]:
         resolved: dict[Parameter, Any] = {}
+        by_name = self._parameters_by_name()
         for key, value in values.items():
             if isinstance(key, ParameterVector):
-                array = np.asarray(value, dtype=np.float64)
+                array = _float_array(value, f"the values of ParameterVector {key.name!r}")
                 if array.shape[-1:] != (len(key),) or array.ndim > 2:
                     raise ShapeError(
                         f"ParameterVector {key.name!r} has {len(key)} elements; "
@@ -307,18 +335,18 @@ class Circuit:
                     resolved[p] = array[..., i] if array.ndim == 2 else float(array[i])
                 continue
             if isinstance(key, str):
-                if key not in self._names:
+                if key not in by_name:
                     raise ParameterError(
                         f"the circuit has no parameter named {key!r}; it has "
-                        f"{', '.join(self._names) or 'none'}"
+                        f"{', '.join(by_name) or 'none'}"
                     )
-                key = self._names[key]
+                key = by_name[key]
             if not isinstance(key, Parameter):
                 raise QmlTypeError(
                     f"parameter values must be keyed by Parameter, ParameterVector "
                     f"or name; got a key of type {type(key).__name__}"
                 )
-            array = np.asarray(value, dtype=np.float64)
+            array = _float_array(value, f"the value of {key.name!r}")
             if array.ndim > 1:
                 raise ShapeError(
                     f"the value of {key.name!r} must be a float or an array of shape "
@@ -335,10 +363,19 @@ class Circuit:
         """
         resolved = self.parameter_values(values)
         if strict:
-            foreign = [p.name for p in resolved if p not in self._parameters]
+            own = set(self.parameters)
+            foreign = [p.name for p in resolved if p not in own]
             if foreign:
+                names = {p.name for p in own}
+                twins = [name for name in foreign if name in names]
+                hint = (
+                    f" ({', '.join(twins)}: a different Parameter object with the name of one "
+                    "of the circuit's; key by the circuit's own Parameter or by its name)"
+                    if twins
+                    else ""
+                )
                 raise ParameterError(
-                    f"not parameters of this circuit: {', '.join(foreign)}; "
+                    f"not parameters of this circuit: {', '.join(foreign)}{hint}; "
                     "pass strict=False to ignore them"
                 )
         out = self._empty_like()
@@ -363,13 +400,18 @@ class Circuit:
         return out
 
     def inverse(self) -> Circuit:
-        """The inverse circuit: gates reversed and inverted, global phase negated."""
+        """The inverse circuit: gates reversed and inverted, global phase negated.
+
+        Its ``parameters`` keep this circuit's order.
+        """
         if self._measurements:
             raise UnsupportedOperationError(
                 "a circuit with measurements has no inverse; "
                 "invert the circuit before adding measure()"
             )
         out = self._empty_like()
+        # keep this circuit's parameter order, so one params array serves both circuits
+        out._parameters = dict.fromkeys(self._parameters)
         out.global_phase = -self._global_phase
         for gate, qubits in reversed(self._instructions):
             out.append(gate.inverse(), qubits)
@@ -468,23 +510,73 @@ class Circuit:
 
     # -- identity -----------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
+        """Same qubits, gates and measurements, and global phases equal modulo 2π.
+
+        qiskit stores a numeric global phase reduced to [0, 2π), so the phase
+        is compared modulo 2π, up to the rounding of that reduction.
+        """
         if not isinstance(other, Circuit):
             return NotImplemented
         return (
             self._num_qubits == other._num_qubits
             and self._instructions == other._instructions
-            and self._global_phase == other._global_phase
+            and _phase_equal(self._global_phase, other._global_phase)
             and self._measurements == other._measurements
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
-        extra = f", {self.num_parameters} parameters" if self._parameters else ""
+        n = self.num_parameters
+        extra = f", {n} parameters" if n else ""
         return f"<Circuit: {self._num_qubits} qubits, {len(self)} gates{extra}>"
 
     def __str__(self) -> str:
         return self.draw()
+
+
+def _is_phase_batch(value: Any) -> bool:
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 1
+        and np.isrealobj(value)
+        and bool(np.all(np.isfinite(value)))
+    )
+
+
+def _phase_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, float) and isinstance(b, float):
+        scale = max(1.0, abs(a), abs(b))
+        return a == b or abs(math.remainder(a - b, 2 * math.pi)) <= 1e-12 * scale
+    return bool(a == b)
+
+
+def _check_names(parameters: Iterable[Parameter], known: Mapping[str, Parameter]) -> None:
+    """Refuse two different parameters with one name, among ``parameters`` or with ``known``."""
+    seen: dict[str, Parameter] = {}
+    for p in parameters:
+        other = known.get(p.name) or seen.setdefault(p.name, p)
+        if other != p:
+            raise ParameterError(
+                f"the circuit already has a different parameter named {p.name!r}; "
+                "reuse that Parameter object or give the new one another name"
+            )
+
+
+def _float_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float64 array, or a QmlTypeError saying what was wrong."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise QmlTypeError(
+            f"{what}: expected real numbers (a float or an array of floats), "
+            f"got {values!r} ({error})"
+        ) from None
+    if not np.all(np.isfinite(array)):
+        raise QmlValueError(f"{what} must be finite; got non-finite values (NaN or infinity)")
+    return array
 
 
 def _has_symbols(values: Iterable[Any] | np.ndarray) -> bool:

@@ -33,7 +33,7 @@ _MERGE = {
 
 
 def format_param(value: Any) -> str:
-    """A parameter as qiskit prints it: simple multiples of π as ``π/2``, else 4 digits."""
+    """A parameter as qiskit prints it: simple multiples of π as ``π/2``, else 5 digits."""
     if isinstance(value, np.ndarray):
         return f"[{value.shape[0]}]"
     if not isinstance(value, numbers.Real):
@@ -43,7 +43,7 @@ def format_param(value: Any) -> str:
         num, den = ratio.numerator, ratio.denominator
         text = {1: "π", -1: "-π"}.get(num, f"{num}π")
         return text if den == 1 else f"{text}/{den}"
-    return f"{float(value):.4g}"
+    return f"{float(value):.5g}"
 
 
 def gate_label(name: str, params: tuple[Any, ...], label: str | None = None) -> str:

@@ -4,9 +4,11 @@ qiskit is imported here only, inside the functions, so ``import qml`` never
 loads it. Both libraries use the same little-endian qubit order and the same
 gate matrices, so a gate maps to the gate of the same name.
 
-``from_qiskit`` accepts every unitary qiskit circuit: standard gates map to qml
-gates, other instructions are decomposed through their definitions (every
-global phase kept) or, when they only have a matrix, become ``Unitary``;
+``from_qiskit`` accepts every unitary qiskit circuit: standard gates (matched by
+class, not by name) map to qml gates; other gates with a matrix of at most 10
+qubits become ``Unitary`` (their matrix wins over a definition that may only
+approximate it, as in qiskit's ``Operator``); the rest are decomposed through
+their definitions, every global phase kept; annotated operations are expanded;
 barriers and delays are skipped; final measurements are kept. Anything that is
 not unitary (reset, mid-circuit measurement, classical control) is refused.
 """
@@ -14,6 +16,7 @@ not unitary (reset, mid-circuit measurement, classical control) is refused.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import numbers
 import re
@@ -42,19 +45,18 @@ from qml.gates.base import Gate, is_symbolic
 if TYPE_CHECKING:
     import qiskit
 
-# qiskit's legacy names that are settings of qml gates: name -> (qml gate, params map)
+# qiskit's legacy gates that are settings of qml gates: name -> (qml gate, params map)
 _LEGACY: dict[str, tuple[type[Gate], Any]] = {
     "u1": (STANDARD_GATES["p"], lambda lam: (lam,)),
     "u2": (U, lambda phi, lam: (math.pi / 2, phi, lam)),
     "u3": (U, lambda theta, phi, lam: (theta, phi, lam)),
     "cu1": (STANDARD_GATES["cp"], lambda lam: (lam,)),
     "cu3": (STANDARD_GATES["cu"], lambda theta, phi, lam: (theta, phi, lam, 0.0)),
-    "cnot": (STANDARD_GATES["cx"], lambda: ()),
-    "toffoli": (STANDARD_GATES["ccx"], lambda: ()),
-    "fredkin": (STANDARD_GATES["cswap"], lambda: ()),
-    "i": (STANDARD_GATES["id"], lambda: ()),
 }
 _SKIPPED = {"barrier", "delay"}
+#: Wider gates are decomposed through their definitions rather than densified
+#: (a dense matrix of 10 qubits already takes 16 MiB).
+_MAX_MATRIX_QUBITS = 10
 
 # qiskit Parameters that to_qiskit made, mapped back to the qml parameters they came from,
 # so from_qiskit(to_qiskit(c)) has the very same parameters as c.
@@ -189,12 +191,12 @@ def _evaluate(node: ast.AST, symbols: dict[str, Parameter], source: Any) -> Any:
 # -- circuits -----------------------------------------------------------------------------------
 
 
-def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
-    """``circuit`` as a qiskit ``QuantumCircuit``, with its phase, parameters and measurements."""
-    from qiskit import QuantumCircuit
+@functools.cache
+def _qiskit_gate_classes() -> dict[str, type]:
+    """qiskit's gate class for each qml standard gate (and legacy gate), by name."""
     from qiskit.circuit import library
 
-    qiskit_gates = {
+    return {
         "id": library.IGate, "h": library.HGate, "x": library.XGate, "y": library.YGate,
         "z": library.ZGate, "s": library.SGate, "sdg": library.SdgGate, "t": library.TGate,
         "tdg": library.TdgGate, "sx": library.SXGate, "sxdg": library.SXdgGate,
@@ -205,8 +207,25 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
         "crz": library.CRZGate, "cp": library.CPhaseGate, "cu": library.CUGate,
         "rxx": library.RXXGate, "ryy": library.RYYGate, "rzz": library.RZZGate,
         "rzx": library.RZXGate, "ecr": library.ECRGate, "ccx": library.CCXGate,
-        "ccz": library.CCZGate, "cswap": library.CSwapGate,
+        "ccz": library.CCZGate, "cswap": library.CSwapGate, "u1": library.U1Gate,
+        "u2": library.U2Gate, "u3": library.U3Gate, "cu1": library.CU1Gate, "cu3": library.CU3Gate,
     }  # fmt: skip
+
+
+@functools.cache
+def _qml_gates_by_qiskit_class() -> dict[type, tuple[type[Gate], Any]]:
+    """qiskit gate class -> (qml gate class, parameter map)."""
+    out: dict[type, tuple[type[Gate], Any]] = {}
+    for name, qiskit_class in _qiskit_gate_classes().items():
+        out[qiskit_class] = _LEGACY.get(name) or (STANDARD_GATES[name], lambda *p: p)
+    return out
+
+
+def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
+    """``circuit`` as a qiskit ``QuantumCircuit``, with its phase, parameters and measurements."""
+    from qiskit import QuantumCircuit
+
+    qiskit_gates = _qiskit_gate_classes()
     vectors: dict[str, Any] = {}
     qc = QuantumCircuit(circuit.num_qubits, circuit.num_clbits, name=circuit.name)
     qc.global_phase = expression_to_qiskit(circuit.global_phase, vectors)
@@ -237,10 +256,13 @@ def from_qiskit(qc: qiskit.QuantumCircuit) -> Circuit:
 
 def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) -> None:
     for item in qc.data:
-        op = item.operation
+        op = _plain_operation(item.operation)
         qubits = [qubit_map[qc.find_bit(q).index] for q in item.qubits]
         where = " inside ".join(reversed((*path, op.name))) if path else op.name
         if op.name in _SKIPPED:
+            continue
+        if op.name == "global_phase" and op.num_qubits == 0:  # qiskit's GlobalPhaseGate
+            out.global_phase = out.global_phase + expression_from_qiskit(op.params[0])
             continue
         if op.name == "measure":
             if path:
@@ -252,10 +274,12 @@ def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) 
             continue
         gate = _standard_gate(op)
         if gate is not None:
+            _check_not_measured(out, qubits, where)
             out.append(gate, qubits)
             continue
         matrix = _bound_matrix(op)
         if matrix is not None:
+            _check_not_measured(out, qubits, where)
             out.append(Unitary(matrix, label=getattr(op, "label", None) or op.name), qubits)
             continue
         definition = getattr(op, "definition", None)
@@ -265,13 +289,60 @@ def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) 
                 "definition); qml circuits hold unitary gates and final measurements only. "
                 "Remove it, or use qiskit-aer for non-unitary circuits"
             )
+        _check_not_measured(out, qubits, where)
         out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
         _append(out, definition, qubits, (*path, op.name))
 
 
+def _plain_operation(op: Any) -> Any:
+    """An ``AnnotatedOperation`` (what ``gate.control()`` returns as of qiskit 3) as the plain
+    gate its modifiers make, applied in order; any other operation as it is."""
+    from qiskit.circuit import AnnotatedOperation
+    from qiskit.circuit.annotated_operation import (
+        ControlModifier,
+        InverseModifier,
+        PowerModifier,
+    )
+
+    if not isinstance(op, AnnotatedOperation):
+        return op
+    gate = _plain_operation(op.base_op)
+    try:
+        for modifier in op.modifiers:
+            if isinstance(modifier, InverseModifier):
+                gate = gate.inverse()
+            elif isinstance(modifier, ControlModifier):
+                gate = gate.control(
+                    modifier.num_ctrl_qubits, ctrl_state=modifier.ctrl_state, annotated=False
+                )
+            elif isinstance(modifier, PowerModifier):
+                gate = gate.power(modifier.power, annotated=False)
+            else:
+                return op
+    except Exception:  # qiskit cannot make the plain gate: the caller reports the operation
+        return op
+    return gate
+
+
+def _check_not_measured(out: Circuit, qubits: list[int], where: str) -> None:
+    measured = [q for q in qubits if q in out.measurements]
+    if measured:
+        raise UnsupportedOperationError(
+            f"the qiskit instruction {where!r} acts on qubit {measured[0]} after it was "
+            "measured; qml keeps final measurements only. Move the measurement to the "
+            "end, or use qiskit-aer for mid-circuit measurements"
+        )
+
+
 def _standard_gate(op: Any) -> Gate | None:
-    """The qml gate for a qiskit standard (or legacy) gate, or None."""
-    name = op.name
+    """The qml gate for a qiskit standard (or legacy) gate, or None.
+
+    Gates are matched by class, not by name: a user's gate called ``"h"`` is
+    whatever its definition says, not a Hadamard.
+    """
+    entry = _qml_gates_by_qiskit_class().get(getattr(op, "base_class", None))
+    if entry is None:
+        return None
     ctrl_state = getattr(op, "ctrl_state", None)
     num_ctrl = getattr(op, "num_ctrl_qubits", 0)
     if ctrl_state is not None and ctrl_state != (1 << num_ctrl) - 1:
@@ -279,15 +350,8 @@ def _standard_gate(op: Any) -> Gate | None:
     params = [expression_from_qiskit(p) for p in op.params] if _all_numeric(op) else None
     if params is None:
         return None
-    if name in STANDARD_GATES and name != "unitary":
-        cls = STANDARD_GATES[name]
-        if cls.num_qubits == op.num_qubits and cls.num_params == len(params):
-            return cls(*params)
-    if name in _LEGACY:
-        cls, convert = _LEGACY[name]
-        if cls.num_qubits == op.num_qubits:
-            return cls(*convert(*params))
-    return None
+    cls, convert = entry
+    return cls(*convert(*params))
 
 
 def _all_numeric(op: Any) -> bool:
@@ -297,16 +361,17 @@ def _all_numeric(op: Any) -> bool:
 
 
 def _bound_matrix(op: Any) -> np.ndarray | None:
-    """The matrix of a bound gate that defines one (``UnitaryGate``, ``__array__``)."""
+    """The matrix of a bound gate that has one (``UnitaryGate``, ``PauliEvolutionGate``, ...).
+
+    As in ``qiskit.quantum_info.Operator``, a gate's own matrix wins over its
+    definition, which may only approximate it (a Trotterized ``PauliEvolutionGate``).
+    """
     from qiskit.circuit import Gate as QiskitGate
     from qiskit.circuit import ParameterExpression as QiskitExpression
 
-    if not isinstance(op, QiskitGate):
+    if not isinstance(op, QiskitGate) or not 0 < op.num_qubits <= _MAX_MATRIX_QUBITS:
         return None
-    if op.name != "unitary" and (
-        not hasattr(type(op), "__array__")
-        or any(isinstance(p, QiskitExpression) and p.parameters for p in op.params)
-    ):
+    if any(isinstance(p, QiskitExpression) and p.parameters for p in op.params):
         return None
     try:
         return np.asarray(op.to_matrix(), dtype=np.complex128)
@@ -318,7 +383,13 @@ def _bound_matrix(op: Any) -> np.ndarray | None:
 
 
 def from_qasm(text: str) -> Circuit:
-    """Parse OpenQASM 2 text with qiskit's parser (legacy gates such as ``u3`` included)."""
+    """Parse OpenQASM 2 text with qiskit's parser (legacy gates such as ``u3`` included).
+
+    As qiskit does for the gates of ``qelib1.inc``, a program's own definition of
+    a gate named like a qml standard gate (``iswap``, ``ecr``, ``rzx``, ...,
+    which ``to_qasm`` writes) is read as that standard gate: OpenQASM 2 has no
+    global phase, so the definition alone may be off by one.
+    """
     from qiskit import qasm2
 
     if not isinstance(text, str):
@@ -326,7 +397,7 @@ def from_qasm(text: str) -> Circuit:
     if re.match(r"\s*(//[^\n]*\n\s*)*OPENQASM\s+3", text):
         raise QasmError("this is OpenQASM 3; qml reads OpenQASM 2 (convert it with qiskit first)")
     try:
-        qc = qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+        qc = qasm2.loads(text, custom_instructions=_qasm_custom_instructions())
     except qasm2.QASM2ParseError as error:
         message = str(error).strip("'\"")
         found = re.search(r":(\d+),(\d+):\s*(.*)", message)
@@ -341,8 +412,30 @@ def from_qasm(text: str) -> Circuit:
     return from_qiskit(qc)
 
 
+@functools.cache
+def _qasm_custom_instructions() -> tuple[Any, ...]:
+    """qiskit's legacy instructions plus qml's standard gates that qelib1.inc lacks."""
+    from qiskit import qasm2
+
+    legacy = tuple(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    known = {instruction.name for instruction in legacy}
+    classes = _qiskit_gate_classes()
+    extra = tuple(
+        qasm2.CustomInstruction(name, cls.num_params, cls.num_qubits, classes[name], builtin=False)
+        for name, cls in STANDARD_GATES.items()
+        if name not in known
+    )
+    return legacy + extra
+
+
 def to_qasm(circuit: Circuit) -> str:
-    """OpenQASM 2 text for a circuit whose parameters are all bound."""
+    """OpenQASM 2 text for a circuit whose parameters are all bound.
+
+    OpenQASM 2 has no global phase: the circuit's ``global_phase`` is dropped, and
+    so is the phase of the decomposition written for each ``Unitary``. Standard
+    gates keep their exact matrices; ``from_qasm(to_qasm(c))`` prepares the same
+    state as ``c`` up to a global phase.
+    """
     from qiskit import qasm2
 
     if circuit.parameters:

@@ -40,6 +40,11 @@ def is_symbolic(value: Any) -> bool:
 def _check_param(value: Any, gate_name: str) -> Any:
     if is_symbolic(value):
         return value
+    if isinstance(value, (bool, np.bool_)):
+        raise QmlTypeError(
+            f"gate {gate_name!r} got the boolean parameter {value!r}; "
+            "gate parameters are real angles (floats)"
+        )
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         value = float(value)
         if not np.isfinite(value):
@@ -79,7 +84,7 @@ def _format_param(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array(shape={value.shape})"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return repr(value)  # exact: eval(repr(gate)) == gate
     return str(value)
 
 
@@ -229,14 +234,15 @@ class Gate:
     def check_qubits(self, qubits: Sequence[int], num_qubits: int) -> tuple[int, ...]:
         """Validate qubit indices for this gate on a register of ``num_qubits`` qubits."""
         try:
-            qubits = tuple(int(q) if isinstance(q, numbers.Integral) else q for q in qubits)
+            qubits = tuple(qubits)
         except TypeError:
             raise QubitError(
                 f"gate {self.name!r} needs a sequence of qubit indices, got {qubits!r}"
             ) from None
         for q in qubits:
-            if not isinstance(q, int) or isinstance(q, bool):
+            if not isinstance(q, numbers.Integral) or isinstance(q, (bool, np.bool_)):
                 raise QubitError(f"qubit indices must be integers; gate {self.name!r} got {q!r}")
+        qubits = tuple(int(q) for q in qubits)
         if len(qubits) != self.num_qubits:
             raise QubitError(
                 f"gate {self.name!r} acts on {self.num_qubits} qubit(s) but was "

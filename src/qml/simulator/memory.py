@@ -8,8 +8,6 @@ import numpy as np
 
 from qml.errors import StateTooLargeError
 
-_GIB = 1024**3
-
 
 def available_memory() -> int:
     """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit."""
@@ -37,8 +35,13 @@ def available_memory() -> int:
     return min(limits)
 
 
-def _gib(size: float) -> str:
-    return f"{size / _GIB:.3g} GiB" if size >= _GIB / 10 else f"{size / 1024**2:.3g} MiB"
+def _size(size: float) -> str:
+    """Bytes in the largest binary unit that keeps the number readable."""
+    for unit in ("TiB", "GiB", "MiB"):
+        scale = 1024 ** ("MGT".index(unit[0]) + 2)
+        if size >= scale / 10 or unit == "MiB":
+            return f"{size / scale:.3g} {unit}"
+    return f"{size:.0f} B"
 
 
 def check_fits(
@@ -69,10 +72,10 @@ def check_fits(
         fit_qubits -= 1
     fit_batch = int(available // (per_state * copies))
     advice = f"at most {fit_qubits} qubits fit" + (" at this batch size" if batch > 1 else "")
-    if batch > 1:
+    if batch > 1 and fit_batch >= 1:
         advice += f", or a batch of at most {fit_batch} at {num_qubits} qubits"
     raise StateTooLargeError(
         f"a {what} of {num_qubits} qubits{f' for a batch of {batch}' if batch > 1 else ''} needs "
-        f"{_gib(needed)} ({np.dtype(dtype).name}, {itemsize} bytes per amplitude), but only "
-        f"{_gib(available)} of memory is available; {advice}"
+        f"{_size(needed)} ({np.dtype(dtype).name}, {itemsize} bytes per amplitude), but only "
+        f"{_size(available)} of memory is available; {advice}"
     )
