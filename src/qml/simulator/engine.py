@@ -1,21 +1,77 @@
 """The engine: applies a circuit's gates to a batch of states in place.
 
-This is the one internal interface between ``simulate`` (and everything built on
-it) and the kernels: ``evolve(state, circuit, values)`` with ``state`` of shape
-``(B, 2**n)``. This version is exact and simple, gate by gate through the gates'
-own numpy kernels.
+This is the one internal interface between ``simulate`` (and everything built
+on it) and the kernels: ``evolve(state, circuit, values)`` with ``state`` of
+shape ``(B, 2**n)``. Two backends sit behind it:
+
+* ``"numba"`` (default when numba imports): the circuit is lowered once to a
+  ``Program`` and run by compiled kernels that release the GIL, on a thread
+  pool: threads over samples for small states, over slices of the state for
+  large ones, with gate fusion for large states (``fusion.py``).
+* ``"numpy"``: gate by gate through the gates' own numpy kernels; exact,
+  simpler, and the fallback where numba is missing. Tests check both agree.
+
+Select with ``set_backend`` or the environment variable ``QML_BACKEND``.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from qml.circuits import Circuit, Parameter
+from qml.errors import OptionError, UnsupportedOperationError
+from qml.simulator.program import Program, compile_program
+from qml.simulator.threads import get_num_threads
 
-#: Working memory the kernels need, in copies of the state, besides the state itself.
-WORKSPACE_COPIES = 2.0
+BACKENDS = ("numba", "numpy")
+#: States of at least this many amplitudes use threads (when more than one is allowed).
+PARALLEL_AMPLITUDES = 1 << 16
+#: States of at least this many amplitudes run op by op over chunks, with fusion;
+#: smaller ones run whole circuits per sample, in cache.
+LARGE_STATE = 1 << 14
+
+_backend: str | None = None
+_kernels: ModuleType | None = None
+
+
+def _numba_kernels() -> ModuleType | None:
+    global _kernels
+    if _kernels is None:
+        try:
+            from qml.simulator import kernels
+        except ImportError:  # numba missing or broken on this platform: numpy path
+            return None
+        _kernels = kernels
+    return _kernels
+
+
+def set_backend(name: str | None) -> None:
+    """Use the ``"numba"`` or ``"numpy"`` backend (None: the default)."""
+    global _backend
+    if name is not None and name not in BACKENDS:
+        raise OptionError(f"unknown simulator backend {name!r}; choose one of {BACKENDS}")
+    _backend = name
+
+
+def get_backend() -> str:
+    """The backend in use: ``"numba"`` unless numba is missing or another was chosen."""
+    name = _backend or os.environ.get("QML_BACKEND") or "numba"
+    if name not in BACKENDS:
+        raise OptionError(f"QML_BACKEND={name!r} is not a simulator backend; use one of {BACKENDS}")
+    if name == "numba" and _numba_kernels() is None:
+        return "numpy"
+    return name
+
+
+def workspace_copies() -> float:
+    """Working memory the backend needs, in copies of the states, besides the states."""
+    return 0.0 if get_backend() == "numba" else 2.0
 
 
 def evolve(state: np.ndarray, circuit: Circuit, values: dict[Parameter, Any]) -> None:
@@ -23,5 +79,88 @@ def evolve(state: np.ndarray, circuit: Circuit, values: dict[Parameter, Any]) ->
 
     ``values`` maps each circuit parameter to a float or a ``(B,)`` array.
     """
-    for gate, qubits in circuit:
-        gate.bind(values).apply(state, qubits)
+    try:
+        program = None if get_backend() == "numpy" else compile_program(circuit)
+    except UnsupportedOperationError:  # a user-defined gate: only its own apply() knows it
+        program = None
+    if program is None:
+        for gate, qubits in circuit:
+            gate.bind(values).apply(state, qubits)
+        return
+    phases = program.phases(values)
+    if state.shape[1] >= LARGE_STATE and phases.shape[0] == 1:
+        from qml.simulator.fusion import fuse
+
+        program, phases = fuse(program, phases)
+    run(program, state, phases)
+
+
+def run(
+    program: Program,
+    states: np.ndarray,
+    phases: np.ndarray,
+    *,
+    adjoint: bool = False,
+    start: int = 0,
+    stop: int | None = None,
+    step: int = 1,
+) -> None:
+    """Run ops ``start:stop:step`` of ``program`` (or their adjoints) on ``states`` in place.
+
+    Small states: each thread runs the whole op sequence on its share of the
+    rows (a state stays in cache). Large states: op by op, each thread takes a
+    slice of the op's base indices. Both only when the work is large enough.
+    """
+    kernels = _numba_kernels()
+    assert kernels is not None, "run() needs the numba backend"
+    stop = len(program.code) if stop is None else stop
+    if stop == start:
+        return
+    n = program.num_qubits
+    batch, size = states.shape
+    threads = get_num_threads()
+    ops = (program.code, program.qubits, program.arity, program.slot, program.moff, program.mats)
+    if size >= PARALLEL_AMPLITUDES and threads > 1:
+        pool = _pool()
+        for i in range(start, stop, step):
+            jobs = [pool.submit(kernels.run_ops, states, phases, n, *ops, adjoint, i, i + 1, 1,
+                                part, threads) for part in range(threads)]  # fmt: skip
+            for job in jobs:
+                job.result()
+        return
+    map_rows(kernels.run_ops, (states, phases), (n, *ops, adjoint, start, stop, step, 0, 1),
+             work=batch * size * 4)  # fmt: skip
+
+
+def map_rows(kernel: Any, rows: tuple[np.ndarray, ...], shared: tuple, *, work: int) -> None:
+    """``kernel(*rows, *shared)``, with the rows split over threads when ``work`` is large.
+
+    An array in ``rows`` whose first axis has the batch length is split; one
+    with a single row (shared by all samples) is passed whole to every thread.
+    """
+    batch = rows[0].shape[0]
+    threads = min(get_num_threads(), batch)
+    if threads < 2 or work < PARALLEL_AMPLITUDES:
+        kernel(*rows, *shared)
+        return
+    bounds = np.linspace(0, batch, threads + 1).astype(np.int64)
+    jobs = [
+        _pool().submit(kernel, *(a[lo:hi] if a.shape[0] == batch else a for a in rows), *shared)
+        for lo, hi in pairwise(bounds)
+    ]
+    for job in jobs:
+        job.result()
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """A pool of ``get_num_threads()`` workers (the kernels release the GIL)."""
+    global _executor
+    threads = get_num_threads()
+    if _executor is None or _executor._max_workers != threads:
+        if _executor is not None:
+            _executor.shutdown(wait=False)
+        _executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qml")
+    return _executor

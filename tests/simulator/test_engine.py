@@ -1,0 +1,166 @@
+"""The compiled engine against the numpy path and qiskit: backends, fusion, threads, dtype."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import qml
+from qml.simulator import engine, fusion
+from qml.simulator.program import compile_program
+from qml.simulator.threads import get_num_threads, set_num_threads
+from tests.reference import statevector
+from tests.strategies import PROPERTY_SETTINGS, circuits
+
+pytestmark = pytest.mark.skipif(engine.get_backend() != "numba", reason="numba is not installed")
+
+
+@pytest.fixture
+def numpy_backend():
+    engine.set_backend("numpy")
+    yield
+    engine.set_backend(None)
+
+
+def simulate_with(backend: str, circuit: qml.Circuit, params=None, **options) -> np.ndarray:
+    engine.set_backend(backend)
+    try:
+        return qml.simulate(circuit, params, **options)
+    finally:
+        engine.set_backend(None)
+
+
+def random_layers(n: int, layers: int, seed: int) -> qml.Circuit:
+    """Rotations on every qubit, CX on alternating pairs, and some diagonal gates."""
+    rng = np.random.default_rng(seed)
+    circuit = qml.Circuit(n)
+    for layer in range(layers):
+        for q in range(n):
+            circuit.append(_rotation(rng), [q])
+        for q in range(layer % 2, n - 1, 2):
+            circuit.cx(q, q + 1)
+        a, b = rng.choice(n, 2, replace=False)
+        circuit.rzz(rng.uniform(-4, 4), int(a), int(b)).cp(rng.uniform(-4, 4), int(b), int(a))
+    return circuit
+
+
+def _rotation(rng: np.random.Generator) -> qml.gates.Gate:
+    kind = rng.choice(["rx", "ry", "rz", "p", "h", "t", "sx", "u"])
+    cls = qml.gates.STANDARD_GATES[kind]
+    return cls(*rng.uniform(-4, 4, cls.num_params))
+
+
+@PROPERTY_SETTINGS
+@given(circuits(max_qubits=6, max_gates=24))
+def test_numba_equals_numpy_on_random_circuits(circuit):
+    np.testing.assert_allclose(
+        simulate_with("numba", circuit), simulate_with("numpy", circuit), atol=1e-12
+    )
+
+
+@PROPERTY_SETTINGS
+@given(circuits(min_qubits=2, max_qubits=6, max_gates=30), st.integers(0, 2**32 - 1))
+def test_fusion_never_changes_a_result(circuit, seed):
+    program = compile_program(circuit)
+    phases = program.phases({})
+    rng = np.random.default_rng(seed)
+    start = rng.normal(size=(2, 1 << circuit.num_qubits)) + 0j
+    plain, fused = start.copy(), start.copy()
+    engine.run(program, plain, phases)
+    fused_program, fused_phases = fusion.fuse(program, phases)
+    engine.run(fused_program, fused, fused_phases)
+    np.testing.assert_allclose(fused, plain, atol=1e-12)
+
+
+def test_fusion_merges_diagonal_gates_across_commuting_ones():
+    circuit = qml.Circuit(4).rz(0.1, 0).ry(0.2, 1).rz(0.3, 2).cx(1, 3).p(0.4, 0).rz(0.5, 3)
+    groups = fusion.plan(compile_program(circuit))
+    kinds = [(g.kind, len(g.ops)) for g in groups]
+    # rz(0), rz(2) and p(0) join one diagonal group; rz(3) waits for cx(1, 3)
+    assert ("diagonal", 3) in kinds
+    assert len(groups) == 4
+
+
+def test_fusion_merges_one_qubit_chains():
+    circuit = qml.Circuit(2).h(0).ry(0.3, 0).sx(0).cx(0, 1).rx(0.2, 0)
+    kinds = [(g.kind, len(g.ops)) for g in fusion.plan(compile_program(circuit))]
+    assert kinds == [("chain", 3), ("op", 1), ("chain", 1)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_states_agree_with_qiskit_on_any_thread_count(threads):
+    circuit = random_layers(16, 4, seed=threads)
+    set_num_threads(threads)
+    try:
+        state = qml.simulate(circuit)
+    finally:
+        set_num_threads(get_num_threads())
+    np.testing.assert_allclose(state, statevector(circuit.to_qiskit()), atol=1e-12)
+
+
+def test_large_batched_states_equal_rows_simulated_alone():
+    theta = qml.ParameterVector("θ", 3)
+    circuit = random_layers(15, 2, seed=3).ry(theta[0], 0).rzz(theta[1], 3, 9).crx(theta[2], 4, 14)
+    params = np.random.default_rng(0).uniform(-3, 3, (3, 3))
+    batched = qml.simulate(circuit, params)
+    for row, p in zip(batched, params, strict=True):
+        np.testing.assert_allclose(row, simulate_with("numpy", circuit, p), atol=1e-12)
+
+
+def test_small_batches_on_threads_equal_rows_simulated_alone():
+    x = qml.ParameterVector("x", 4)
+    circuit = qml.Circuit(4)
+    for i in range(4):
+        circuit.ry(x[i], i).rz(2 * x[i] + 1, i).cx(i, (i + 1) % 4)
+    params = np.random.default_rng(1).uniform(-3, 3, (4096, 4))
+    batched = qml.simulate(circuit, params)
+    np.testing.assert_allclose(batched, simulate_with("numpy", circuit, params), atol=1e-12)
+
+
+def test_complex64_agrees_with_complex128():
+    circuit = random_layers(10, 3, seed=5)
+    single = qml.simulate(circuit, dtype=np.complex64)
+    assert single.dtype == np.complex64
+    np.testing.assert_allclose(single, qml.simulate(circuit), atol=1e-5)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(qml.QmlError, match="numba"):
+        engine.set_backend("cuda")
+
+
+def test_numpy_backend_is_used_when_chosen(numpy_backend):
+    assert engine.get_backend() == "numpy"
+    circuit = qml.Circuit(2).h(0).cx(0, 1)
+    np.testing.assert_allclose(qml.simulate(circuit), [2**-0.5, 0, 0, 2**-0.5], atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2"])
+def test_set_num_threads_refuses_non_positive_ints(bad):
+    with pytest.raises(qml.QmlError, match="positive"):
+        set_num_threads(bad)
+
+
+def test_environment_variable_sets_threads_and_backend():
+    code = (
+        "from qml.simulator import engine, threads;"
+        "print(threads.get_num_threads(), engine.get_backend())"
+    )
+    env = {"QML_NUM_THREADS": "1", "QML_BACKEND": "numpy", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["1", "numpy"], out.stderr
+
+
+def test_a_program_is_compiled_once_per_circuit_structure():
+    theta = qml.Parameter("θ")
+    circuit = qml.Circuit(2).ry(theta, 0).cx(0, 1)
+    first = compile_program(circuit)
+    qml.simulate(circuit, [0.1])
+    assert compile_program(circuit) is first
+    circuit.h(1)
+    assert compile_program(circuit) is not first
