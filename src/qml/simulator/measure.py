@@ -1,0 +1,257 @@
+"""Expectation values, probabilities and samples of circuits, batched over parameter rows.
+
+Shapes: with ``params`` of shape ``(n_params,)`` (or None) results are for one
+circuit; with ``(B, n_params)`` they gain a leading batch axis. Bit strings
+and marginals follow qiskit: the rightmost character of a key is qubit (or
+classical bit) 0, and ``probabilities(c, qubits=[a, b])`` is indexed with
+``a`` as the least significant bit, like ``Statevector.probabilities([a, b])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from qml.circuits import Circuit
+from qml.circuits.observables import PauliSum, as_observable, popcount
+from qml.errors import QmlTypeError, QmlValueError, QubitError, QubitIndexError
+from qml.simulator import engine
+from qml.simulator.statevector import final_state
+
+Observables = Any  # one observable (Pauli, PauliSum, label, SparsePauliOp) or a list of them
+
+
+class TermTable:
+    """The distinct Pauli strings of some observables, and each observable's coefficients.
+
+    ``coefficients`` has shape ``(n_terms, n_observables)``; masks are per term.
+    """
+
+    def __init__(self, observables: Sequence[PauliSum], num_qubits: int) -> None:
+        labels: dict[str, int] = {}
+        for observable in observables:
+            if observable.num_qubits != num_qubits:
+                raise QmlValueError(
+                    f"the observable {observable!r} acts on {observable.num_qubits} qubit(s) but "
+                    f"the circuit has {num_qubits}; give one Pauli letter per qubit"
+                )
+            for _, label in observable.terms:
+                labels.setdefault(label, len(labels))
+        self.labels = list(labels)
+        self.coefficients = np.zeros((len(labels), len(observables)))
+        for k, observable in enumerate(observables):
+            for c, label in observable.terms:
+                self.coefficients[labels[label], k] += c
+        _, self.x, self.z, self.n_y = PauliSum([(1.0, label) for label in self.labels]).masks()
+
+
+def observable_list(observables: Observables) -> tuple[list[PauliSum], bool]:
+    """``(observables, single)``: a list of PauliSums, and whether one was given alone."""
+    if isinstance(observables, (list, tuple)):
+        if not observables:
+            raise QmlValueError("the list of observables is empty")
+        return [as_observable(o) for o in observables], False
+    return [as_observable(observables)], True
+
+
+def term_values(states: np.ndarray, table: TermTable) -> np.ndarray:
+    """``<ψ_b|P_t|ψ_b>`` for every row ``b`` and term ``t``: shape ``(B, n_terms)``."""
+    out = np.empty((states.shape[0], len(table.labels)), dtype=np.float64)
+    if engine.get_backend() == "numba":
+        from qml.simulator import kernels
+
+        engine.map_rows(kernels.pauli_expectations, (states, out), (table.x, table.z, table.n_y),
+                        work=states.size * len(table.labels))  # fmt: skip
+        return out
+    index = np.arange(states.shape[1])
+    for t in range(len(table.labels)):
+        signs = 1 - 2 * (popcount(index & table.z[t]) & 1)
+        overlap = np.sum(states[:, index ^ table.x[t]].conj() * signs * states, axis=1)
+        out[:, t] = (overlap * 1j ** table.n_y[t]).real
+    return out
+
+
+def expectations_of_states(states: np.ndarray, observables: list[PauliSum]) -> np.ndarray:
+    """``<ψ_b|O_k|ψ_b>`` for rows of ``states``: shape ``(B, n_observables)``."""
+    table = TermTable(observables, states.shape[1].bit_length() - 1)
+    return term_values(states, table) @ table.coefficients
+
+
+def expectation(
+    circuit: Circuit,
+    observable: Observables,
+    params: Any = None,
+    *,
+    shots: int | None = None,
+    seed: Any = None,
+) -> Any:
+    """The expectation value ``<ψ|O|ψ>`` of one observable or of each in a list.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    observable : Pauli, PauliSum, label string, SparsePauliOp, or a list of them
+        Labels in qiskit's order (rightmost character = qubit 0).
+    params : None, ``(n_params,)``, ``(B, n_params)`` or mapping
+    shots : int, optional
+        Estimate from this many samples per measurement basis (Pauli strings
+        measured in a shared basis share samples) instead of exactly.
+    seed : int or numpy Generator, for ``shots``.
+
+    Returns
+    -------
+    float, or an array of shape ``(B,)``, ``(n_obs,)`` or ``(B, n_obs)``.
+    """
+    observables, single = observable_list(observable)
+    states, batched = final_state(circuit, params)
+    if shots is None:
+        values = expectations_of_states(states, observables)
+    else:
+        values = estimate_from_shots(states, observables, check_shots(shots), seed)
+    return shape_result(values, batched, single)
+
+
+def shape_result(values: np.ndarray, batched: bool, single: bool) -> Any:
+    """Drop the batch axis (unbatched) and the observable axis (one observable)."""
+    if single:
+        values = values[..., 0]
+    if not batched:
+        values = values[0]
+        return float(values) if np.ndim(values) == 0 else values
+    return values
+
+
+def check_shots(shots: Any) -> int:
+    """``shots`` as a positive int, or a QmlError that says so."""
+    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
+        raise QmlValueError(f"shots must be a positive integer, got {shots!r}")
+    return int(shots)
+
+
+def _bases(labels: list[str]) -> list[tuple[str, list[int]]]:
+    """Greedy groups of qubit-wise commuting labels: ``[(basis, term indices), ...]``."""
+    groups: list[tuple[list[str], list[int]]] = []
+    for t, label in enumerate(labels):
+        for basis, members in groups:
+            if all(a == "I" or b == "I" or a == b for a, b in zip(basis, label, strict=True)):
+                for q, letter in enumerate(label):
+                    if letter != "I":
+                        basis[q] = letter
+                members.append(t)
+                break
+        else:
+            groups.append((list(label), [t]))
+    return [("".join(basis), members) for basis, members in groups]
+
+
+def estimate_from_shots(
+    states: np.ndarray, observables: list[PauliSum], shots: int, seed: Any
+) -> np.ndarray:
+    """Expectation values estimated from ``shots`` samples per measurement basis."""
+    rng = np.random.default_rng(seed)
+    n = states.shape[1].bit_length() - 1
+    table = TermTable(observables, n)
+    values = np.empty((states.shape[0], len(table.labels)))
+    outcomes = np.arange(states.shape[1])
+    for basis, members in _bases(table.labels):
+        rotation = Circuit(n)
+        for q, letter in enumerate(reversed(basis)):
+            if letter == "X":
+                rotation.h(q)
+            elif letter == "Y":
+                rotation.sdg(q).h(q)
+        rotated = states.copy()
+        engine.evolve(rotated, rotation, {})
+        counts = draw_counts(np.abs(rotated) ** 2, shots, rng)
+        for t in members:
+            support = table.x[t] | table.z[t]
+            signs = 1 - 2 * (popcount(outcomes & support) & 1)
+            values[:, t] = counts @ signs / shots
+    return values @ table.coefficients
+
+
+def draw_counts(probabilities: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial counts of ``shots`` draws per row of ``probabilities`` ``(B, K)``."""
+    total = probabilities.sum(axis=1, keepdims=True)
+    return rng.multinomial(shots, probabilities / total)
+
+
+def marginal(probs: np.ndarray, qubits: Sequence[int] | None) -> np.ndarray:
+    """Marginal of ``(B, 2**n)`` probabilities on ``qubits`` (``qubits[0]`` least significant)."""
+    n = probs.shape[1].bit_length() - 1
+    if qubits is None:
+        return probs
+    qubits = [int(q) for q in qubits]
+    for q in qubits:
+        if not 0 <= q < n:
+            raise QubitIndexError(f"qubit {q} is out of range for {n} qubit(s); valid indices "
+                                  f"are 0 to {n - 1}")  # fmt: skip
+    if len(set(qubits)) != len(qubits):
+        raise QubitError(f"qubits {qubits} repeat a qubit; list each qubit once")
+    tensor = probs.reshape(-1, *([2] * n))
+    axes = [1 + (n - 1 - q) for q in qubits]
+    kept = tensor.sum(axis=tuple(a for a in range(1, n + 1) if a not in axes))
+    # remaining axes are in decreasing qubit order; put qubits[-1] first (most significant)
+    order = sorted(axes)
+    kept = np.moveaxis(kept, [1 + order.index(a) for a in reversed(axes)], range(1, len(axes) + 1))
+    return kept.reshape(probs.shape[0], -1)
+
+
+def probabilities(circuit: Circuit, qubits: Sequence[int] | None = None, params: Any = None) -> Any:
+    """Measurement probabilities ``|ψ_i|**2``, or their marginal on ``qubits``.
+
+    Shape ``(2**n,)`` (``(2**len(qubits),)`` for a marginal), with a leading batch
+    axis for batched ``params``; order as ``Statevector.probabilities(qubits)``.
+    """
+    states, batched = final_state(circuit, params)
+    probs = marginal(np.abs(states) ** 2, qubits)
+    return probs if batched else probs[0]
+
+
+def counts_from_probabilities(
+    probs: np.ndarray, shots: int, seed: Any, circuit: Circuit
+) -> list[dict[str, int]]:
+    """One counts dictionary per row of ``(B, 2**n)`` probabilities, keyed like qiskit."""
+    rng = np.random.default_rng(seed)
+    measured = circuit.measurements
+    if measured:
+        qubits = list(measured)
+        probs = marginal(probs, qubits)
+        width = circuit.num_clbits
+        outcome = np.arange(probs.shape[1])
+        keys = np.zeros_like(outcome)
+        for k, q in enumerate(qubits):
+            keys |= ((outcome >> k) & 1) << measured[q]
+    else:
+        width = circuit.num_qubits
+        keys = np.arange(probs.shape[1])
+    counts = draw_counts(probs, shots, rng)
+    results = []
+    for row in counts:
+        seen = np.flatnonzero(row)
+        merged: dict[str, int] = {}
+        for key, count in zip(keys[seen], row[seen], strict=True):
+            text = format(int(key), f"0{width}b") if width else ""
+            merged[text] = merged.get(text, 0) + int(count)
+        results.append(merged)
+    return results
+
+
+def sample(circuit: Circuit, shots: int, seed: Any = None, params: Any = None) -> Any:
+    """Counts of ``shots`` measurements, keyed by qiskit's bit strings; zero counts omitted.
+
+    Without ``measure`` instructions every qubit is measured (rightmost bit =
+    qubit 0); with them, keys are the classical bits. A list of dictionaries,
+    one per row, for batched ``params``.
+    """
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"sample() needs a qml Circuit, got {type(circuit).__name__}")
+    shots = check_shots(shots)
+    states, batched = final_state(circuit, params)
+    results = counts_from_probabilities(np.abs(states) ** 2, shots, seed, circuit)
+    return results if batched else results[0]
+
+
+__all__ = ["expectation", "probabilities", "sample"]
