@@ -1,0 +1,1 @@
+"""Hybrid models: classical features feeding trained quantum circuits, and toy data sets."""
