@@ -53,6 +53,10 @@ class UnsupportedOperationError(QmlValueError):
     """An instruction or gate that the requested operation cannot handle."""
 
 
+class NoiseError(QmlValueError):
+    """A noise channel, readout error or noise model qml cannot use (e.g. not trace-preserving)."""
+
+
 class StateTooLargeError(QmlError, MemoryError):
     """A state (or batch of states) that would not fit in this machine's available memory."""
 
@@ -76,6 +80,7 @@ class ModelFileError(QmlValueError):
 __all__ = [
     "DataError",
     "ModelFileError",
+    "NoiseError",
     "NotFittedError",
     "NotUnitaryError",
     "OptionError",

@@ -1,0 +1,273 @@
+"""``simulate_density``: the density matrix a (noisy) circuit prepares from |0...0><0...0|.
+
+Layout. A density matrix ``rho`` of n qubits is held as its row-major flattening,
+an array of shape ``(B, 4**n)``: read as a state vector of 2n qubits, the low n
+bits of an index are the column and the high n bits the row. So ``U rho U†``
+applies ``U`` to qubits ``q + n`` (the row) and ``conj(U)`` to qubits ``q`` (the
+column), and a k-qubit channel with Kraus operators ``K_j`` is the local
+``4**k x 4**k`` matrix ``Σ_j K_j ⊗ conj(K_j)`` on qubits ``(q..., q + n...)``.
+A gate and the channels after it are multiplied into one such local matrix.
+Everything goes through the state-vector kernels of :mod:`qml.gates.apply`;
+no ``4**n x 4**n`` superoperator is ever built.
+
+Order is qiskit's little-endian one: bit ``q`` of a row or column index is
+qubit ``q``, so the result equals ``qiskit.quantum_info.DensityMatrix``.
+
+Noise comes from any object with the two methods of :class:`NoiseSource`;
+:class:`qml.noise.NoiseModel` is the one qml provides (the simulator does not
+import the noise package, which sits above it).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from qml.circuits import Circuit, Parameter
+from qml.errors import NoiseError, QmlTypeError, QubitError, QubitIndexError, ShapeError
+from qml.gates import apply as kernels
+from qml.simulator.memory import check_fits
+from qml.simulator.statevector import resolve_parameters
+
+#: Working copies of the state the reference kernels need besides the state itself
+#: (the gathered view and the product in ``apply_matrix``).
+WORKSPACE_COPIES = 2.0
+
+
+class KrausSource(Protocol):
+    """A channel as ``simulate_density`` needs it: its Kraus operators.
+
+    ``kraus()`` returns ``(2**k, 2**k)`` matrices, little-endian over the
+    channel's qubits as gate matrices are.
+    """
+
+    num_qubits: int
+
+    def kraus(self) -> Sequence[np.ndarray]:
+        """The Kraus operators ``K_j`` of ``rho -> Σ_j K_j rho K_j†``."""
+        ...
+
+
+class NoiseSource(Protocol):
+    """What the density simulator asks of a noise model (``qml.noise.NoiseModel``)."""
+
+    def channels_after(self, gate_name: str, qubits: tuple[int, ...]) -> Sequence[KrausSource]:
+        """Channels applied, in order, after gate ``gate_name`` on ``qubits``.
+
+        Each channel acts on ``qubits`` (its qubit ``j`` is ``qubits[j]``).
+        """
+        ...
+
+    def readout_matrix(self, qubit: int) -> np.ndarray | None:
+        """``(2, 2)`` matrix of P(read j | state i) at ``[i, j]`` for ``qubit``, or None."""
+        ...
+
+
+def simulate_density(
+    circuit: Circuit, noise: NoiseSource | None = None, params: Any = None
+) -> np.ndarray:
+    """The density matrix ``circuit`` prepares from |0...0><0...0|, with optional noise.
+
+    Each gate acts as ``U rho U†``; after it, every channel ``noise`` attaches to
+    that gate name and those qubits is applied in order (qiskit-aer's rule).
+    Final measurements are ignored, as in ``qml.simulate``; the global phase
+    cancels in ``rho``.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    noise : qml.noise.NoiseModel or None
+        Quantum errors to apply after gates (readout errors act only in
+        :func:`probabilities_from_density`).
+    params : None, array of shape ``(n_params,)`` or ``(B, n_params)``, or mapping
+        Values for ``circuit.parameters`` (in that order for arrays).
+
+    Returns
+    -------
+    complex128 ndarray of shape ``(2**n, 2**n)``, or ``(B, 2**n, 2**n)`` for batched
+    parameters, in qiskit's little-endian order: bit ``q`` of a row or column
+    index is qubit ``q``; equal to ``qiskit.quantum_info.DensityMatrix(qc).data``
+    (noiseless) or to qiskit-aer's ``save_density_matrix`` with
+    ``noise.to_qiskit()``.
+
+    Raises
+    ------
+    StateTooLargeError
+        Before allocating, when ``4**n`` amplitudes per sample do not fit in memory.
+    """
+    values, batch = resolve_parameters(circuit, params)
+    _check_noise(noise)
+    n = circuit.num_qubits
+    check_fits(
+        n,
+        batch or 1,
+        np.complex128,
+        copies=1 + WORKSPACE_COPIES,
+        amplitudes_per_qubit=4,
+        what="density matrix",
+    )
+    rho = np.zeros((batch or 1, 1 << (2 * n)), dtype=np.complex128)
+    rho[:, 0] = 1
+    _evolve(rho, circuit, values, noise)
+    rho = rho.reshape(-1, 1 << n, 1 << n)
+    return rho if batch is not None else rho[0]
+
+
+def _evolve(
+    rho: np.ndarray,
+    circuit: Circuit,
+    values: dict[Parameter, Any],
+    noise: NoiseSource | None,
+) -> None:
+    """Apply every gate (and the noise after it) to ``rho`` of shape ``(B, 4**n)`` in place.
+
+    A gate and the channels after it act on the same k qubits, so they are
+    multiplied into one local ``4**k x 4**k`` matrix and applied in one pass;
+    a noiseless diagonal or permutation gate keeps its cheaper kernel.
+    """
+    n = circuit.num_qubits
+    transfers: dict[int, np.ndarray] = {}  # id(channel) -> its local matrix, built once per call
+    for gate, qubits in circuit:
+        gate = gate.bind(values)
+        both = (*qubits, *(q + n for q in qubits))  # columns are the low bits, rows the high
+        channels = () if noise is None else noise.channels_after(gate.name, qubits)
+        if not channels and gate.structure == "diagonal":
+            d = gate.diagonal()  # entry (r, c) gains the phase d[r] * conj(d[c])
+            phases = d[..., :, None] * d.conj()[..., None, :]
+            kernels.apply_diagonal(rho, phases.reshape(*d.shape[:-1], -1), both)
+            continue
+        if not channels and gate.structure == "permutation":
+            perm = np.asarray(gate.permutation)  # entry (r, c) takes entry (perm[r], perm[c])
+            kernels.apply_permutation(rho, (perm[:, None] * perm.size + perm).ravel(), both)
+            continue
+        matrix = conjugation_matrix(gate.matrix())
+        for channel in channels:
+            if channel.num_qubits != len(qubits):
+                raise NoiseError(
+                    f"a {channel.num_qubits}-qubit channel is attached to gate {gate.name!r} "
+                    f"on {len(qubits)} qubit(s) {list(qubits)}; attach a channel of "
+                    f"{len(qubits)} qubit(s) (Channel.tensor builds one from smaller ones)"
+                )
+            transfer = transfers.get(id(channel))
+            if transfer is None:
+                transfer = transfers[id(channel)] = transfer_matrix(channel.kraus())
+            matrix = transfer @ matrix
+        kernels.apply_matrix(rho, matrix, both)
+
+
+def conjugation_matrix(unitary: np.ndarray) -> np.ndarray:
+    """``U ⊗ conj(U)``: ``rho -> U rho U†`` on a row-major flattened ``rho``.
+
+    ``(d, d)`` -> ``(d*d, d*d)``, or ``(B, d, d)`` -> ``(B, d*d, d*d)``; the low
+    index bits are the column's qubits, as in :func:`transfer_matrix`.
+    """
+    d = unitary.shape[-1]
+    product = np.einsum("...ij,...kl->...ikjl", unitary, unitary.conj())
+    return product.reshape(*unitary.shape[:-2], d * d, d * d)
+
+
+def transfer_matrix(kraus: Sequence[np.ndarray]) -> np.ndarray:
+    """``Σ_j K_j ⊗ conj(K_j)``: a channel acting on a row-major flattened ``rho``.
+
+    For k-qubit operators the result is ``(4**k, 4**k)``; its low k index bits
+    are the column's qubits and its high k bits the row's. (qiskit's
+    ``SuperOp`` flattens column-major and holds ``Σ_j conj(K_j) ⊗ K_j``.)
+    """
+    return sum(np.kron(k, np.conj(k)) for k in kraus)  # type: ignore[return-value]
+
+
+def probabilities_from_density(
+    rho: np.ndarray, noise: NoiseSource | None = None, qubits: Sequence[int] | None = None
+) -> np.ndarray:
+    """Measurement probabilities from a density matrix, readout errors included.
+
+    The probabilities are the diagonal of ``rho``; each qubit with a readout
+    error in ``noise`` then has its confusion matrix applied (as if every qubit
+    were measured): P(read j) = Σ_i P(state i) · P(read j | state i).
+
+    Parameters
+    ----------
+    rho : ndarray of shape ``(2**n, 2**n)`` or ``(B, 2**n, 2**n)``
+        As returned by :func:`simulate_density`.
+    noise : qml.noise.NoiseModel or None
+        Its readout errors are applied; its quantum errors are not (they act in
+        ``simulate_density``).
+    qubits : sequence of int, optional
+        Marginal over these qubits, in the order of qiskit's
+        ``DensityMatrix.probabilities(qargs)``: bit ``j`` of the result's index
+        is ``qubits[j]``.
+
+    Returns
+    -------
+    float64 ndarray of shape ``(2**n,)`` (or ``(2**k,)`` for k ``qubits``), with a
+    leading ``B`` axis for a batch; bit ``q`` of the index is qubit ``q``.
+    """
+    array = np.asarray(rho)
+    side = array.shape[-1] if array.ndim in (2, 3) else 0
+    n = side.bit_length() - 1
+    if array.ndim not in (2, 3) or array.shape[-2] != side or side < 1 or 1 << n != side:
+        raise ShapeError(
+            "rho must have shape (2**n, 2**n) or (B, 2**n, 2**n); got "
+            f"{array.shape}. Pass the array returned by simulate_density"
+        )
+    # rounding can leave diagonal entries of -1e-17; probabilities must not be negative
+    probs = np.maximum(np.diagonal(array, axis1=-2, axis2=-1).real, 0.0).reshape(-1, side)
+    probs = np.ascontiguousarray(probs, dtype=np.float64)
+    _check_noise(noise)
+    if noise is not None:
+        for q in range(n):
+            confusion = noise.readout_matrix(q)
+            if confusion is not None:
+                kernels.apply_matrix(probs, np.asarray(confusion, dtype=np.float64).T, (q,))
+    if qubits is not None:
+        probs = _marginal(probs, _check_qubits(qubits, n), n)
+    return probs if array.ndim == 3 else probs[0]
+
+
+def _check_noise(noise: Any) -> None:
+    if noise is None or all(
+        callable(getattr(noise, name, None)) for name in ("channels_after", "readout_matrix")
+    ):
+        return
+    raise QmlTypeError(
+        f"noise must be a qml.noise.NoiseModel, got {type(noise).__name__}; build the "
+        "model with qml.noise (its to_qiskit() gives the qiskit-aer equivalent)"
+    )
+
+
+def _check_qubits(qubits: Sequence[int], n: int) -> tuple[int, ...]:
+    chosen = tuple(qubits)
+    for q in chosen:
+        if not isinstance(q, numbers.Integral) or isinstance(q, (bool, np.bool_)):
+            raise QubitError(f"qubit indices must be integers; got {q!r}")
+        if not 0 <= q < n:
+            raise QubitIndexError(
+                f"qubit {q} is out of range for {n} qubit(s); valid indices are 0 to {n - 1} "
+                "(negative indices do not wrap)"
+            )
+    if len(set(chosen)) != len(chosen):
+        raise QubitError(f"qubits must be distinct; got {list(chosen)}")
+    return tuple(int(q) for q in chosen)
+
+
+def _marginal(probs: np.ndarray, qubits: tuple[int, ...], n: int) -> np.ndarray:
+    """Sum out the other qubits; bit ``j`` of the result's index is ``qubits[j]``."""
+    tensor = probs.reshape(-1, *([2] * n))  # axis 1 + (n - 1 - q) is qubit q
+    others = tuple(1 + (n - 1 - q) for q in range(n) if q not in qubits)
+    kept = [q for q in reversed(range(n)) if q in qubits]  # axis order after the sum
+    summed = tensor.sum(axis=others)
+    order = [1 + kept.index(q) for q in reversed(qubits)]
+    return np.transpose(summed, (0, *order)).reshape(probs.shape[0], -1)
+
+
+__all__ = [
+    "KrausSource",
+    "NoiseSource",
+    "conjugation_matrix",
+    "probabilities_from_density",
+    "simulate_density",
+    "transfer_matrix",
+]
