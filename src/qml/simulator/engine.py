@@ -123,13 +123,21 @@ def run(
     if size >= PARALLEL_AMPLITUDES and threads > 1:
         pool = _pool()
         for i in range(start, stop, step):
-            jobs = [pool.submit(kernels.run_ops, states, phases, n, *ops, adjoint, i, i + 1, 1,
-                                part, threads) for part in range(threads)]  # fmt: skip
+            jobs = [
+                pool.submit(
+                    kernels.run_ops, states, phases, n, *ops, adjoint, i, i + 1, 1, part, threads
+                )
+                for part in range(threads)
+            ]
             for job in jobs:
                 job.result()
         return
-    map_rows(kernels.run_ops, (states, phases), (n, *ops, adjoint, start, stop, step, 0, 1),
-             work=batch * size * 4)  # fmt: skip
+    map_rows(
+        kernels.run_ops,
+        (states, phases),
+        (n, *ops, adjoint, start, stop, step, 0, 1),
+        work=batch * size * 4,
+    )
 
 
 def map_rows(kernel: Any, rows: tuple[np.ndarray, ...], shared: tuple, *, work: int) -> None:

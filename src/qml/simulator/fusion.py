@@ -74,17 +74,25 @@ def _subprogram(program: Program, ops: list[int], shift: int) -> tuple:
     qubits = program.qubits[ops].copy()
     for row, i in enumerate(ops):
         qubits[row, : program.arity[i]] = program.qubits[i, : program.arity[i]] - shift
-    return (program.code[ops], qubits, program.arity[ops], program.slot[ops], program.moff[ops],
-            program.mats)  # fmt: skip
+    return (
+        program.code[ops],
+        qubits,
+        program.arity[ops],
+        program.slot[ops],
+        program.moff[ops],
+        program.mats,
+    )
 
 
-def _run_small(program: Program, ops: list[int], states: np.ndarray, n: int, shift: int,
-               phases: np.ndarray) -> None:  # fmt: skip
+def _run_small(
+    program: Program, ops: list[int], states: np.ndarray, n: int, shift: int, phases: np.ndarray
+) -> None:
     from qml.simulator import kernels
 
     code, qubits, arity, slot, moff, mats = _subprogram(program, ops, shift)
-    kernels.run_ops(states, phases, n, code, qubits, arity, slot, moff, mats, False, 0,
-                    len(ops), 1, 0, 1)  # fmt: skip
+    kernels.run_ops(
+        states, phases, n, code, qubits, arity, slot, moff, mats, False, 0, len(ops), 1, 0, 1
+    )
 
 
 def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:

@@ -399,10 +399,12 @@ class ExpectationFunction:
             values = {p: matrix[:, i] for i, p in enumerate(self.program.parameters)}
         return self.program.slots.angles(matrix, values), values
 
-    def __call__(self, params: Any) -> np.ndarray:
-        """``<O_k>`` for every row of ``params``: shape ``(B, K)``."""
+    def __call__(self, params: Any, shots: int | None = None, seed: Any = None) -> np.ndarray:
+        """``<O_k>`` for every row of ``params``: shape ``(B, K)`` (estimated from ``shots``)."""
         angles, _ = self._angles(params)
         states = forward(self.program, angles, angles.shape[0])
+        if shots is not None:
+            return estimate_from_shots(states, self.observables, check_shots(shots), seed)
         return term_values(states, self.table) @ self.table.coefficients
 
     def vjp(self, params: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:

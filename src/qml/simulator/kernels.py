@@ -345,8 +345,23 @@ def apply_op(psi, code, qs, arity, ph, slot, mats, moff, adjoint, lo, hi):
 
 
 @njit(**_JIT)
-def run_ops(states, phases, n, code, qubits, arity, slot, moff, mats, adjoint, start, stop, step,
-            part, parts):  # fmt: skip
+def run_ops(
+    states,
+    phases,
+    n,
+    code,
+    qubits,
+    arity,
+    slot,
+    moff,
+    mats,
+    adjoint,
+    start,
+    stop,
+    step,
+    part,
+    parts,
+):
     """Ops ``start:stop:step`` on every row of ``states`` (``(B, 2**n)``), in order.
 
     Each op walks only share ``part`` of ``parts`` of its base indices, so
@@ -441,8 +456,25 @@ def _pauli_sum(psi, target, coefficients, x, z, n_y, phases):
 
 
 @njit(**_JIT)
-def adjoint_rows(states, lams, phases, out, n, code, qubits, arity, slot, moff, mats, gen_on,
-                 gen_x, gen_z, gen_y, gen_factor, gen_slot):  # fmt: skip
+def adjoint_rows(
+    states,
+    lams,
+    phases,
+    out,
+    n,
+    code,
+    qubits,
+    arity,
+    slot,
+    moff,
+    mats,
+    gen_on,
+    gen_x,
+    gen_z,
+    gen_y,
+    gen_factor,
+    gen_slot,
+):
     """The backward sweep of adjoint differentiation (Jones and Gacon, 2020), per sample.
 
     ``states[b]`` holds the final state ψ and ``lams[b, k]`` holds ``O_k ψ``;
@@ -463,5 +495,16 @@ def adjoint_rows(states, lams, phases, out, n, code, qubits, arity, slot, moff, 
             total = work(code[i], arity[i], n)
             apply_op(psi, code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i], True, 0, total)
             for k in range(lams.shape[1]):
-                apply_op(lams[b, k], code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i],
-                         True, 0, total)  # fmt: skip
+                apply_op(
+                    lams[b, k],
+                    code[i],
+                    qubits[i],
+                    arity[i],
+                    ph,
+                    slot[i],
+                    mats,
+                    moff[i],
+                    True,
+                    0,
+                    total,
+                )

@@ -217,13 +217,15 @@ def counts_from_probabilities(
     rng = np.random.default_rng(seed)
     measured = circuit.measurements
     if measured:
-        qubits = list(measured)
+        # a classical bit written by several measurements holds the last one, as in qiskit
+        writers = {clbit: q for q, clbit in measured.items()}
+        qubits = list(writers.values())
         probs = marginal(probs, qubits)
         width = circuit.num_clbits
         outcome = np.arange(probs.shape[1])
         keys = np.zeros_like(outcome)
-        for k, q in enumerate(qubits):
-            keys |= ((outcome >> k) & 1) << measured[q]
+        for k, clbit in enumerate(writers):
+            keys |= ((outcome >> k) & 1) << clbit
     else:
         width = circuit.num_qubits
         keys = np.arange(probs.shape[1])
