@@ -119,13 +119,25 @@ def run(
     n = program.num_qubits
     batch, size = states.shape
     threads = get_num_threads()
-    ops = (program.code, program.qubits, program.arity, program.slot, program.moff, program.mats)
+    ops = program.kernel_arrays()
+    varies = program.varying_ops(phases)
     if size >= PARALLEL_AMPLITUDES and threads > 1:
         pool = _pool()
         for i in range(start, stop, step):
             jobs = [
                 pool.submit(
-                    kernels.run_ops, states, phases, n, *ops, adjoint, i, i + 1, 1, part, threads
+                    kernels.run_ops,
+                    states,
+                    phases,
+                    varies,
+                    n,
+                    *ops,
+                    adjoint,
+                    i,
+                    i + 1,
+                    1,
+                    part,
+                    threads,
                 )
                 for part in range(threads)
             ]
@@ -135,7 +147,7 @@ def run(
     map_rows(
         kernels.run_ops,
         (states, phases),
-        (n, *ops, adjoint, start, stop, step, 0, 1),
+        (varies, n, *ops, adjoint, start, stop, step, 0, 1),
         work=batch * size * 4,
     )
 

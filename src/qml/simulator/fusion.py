@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qml.simulator.program import OP_DIAGSPLIT, OP_MAT1, Program
+from qml.simulator.program import OP_DIAGSPLIT, OP_MAT1, Program, static_table
 
 
 @dataclass
@@ -70,29 +70,20 @@ def plan(program: Program) -> list[_Group]:
     return groups
 
 
-def _subprogram(program: Program, ops: list[int], shift: int) -> tuple:
-    qubits = program.qubits[ops].copy()
-    for row, i in enumerate(ops):
-        qubits[row, : program.arity[i]] = program.qubits[i, : program.arity[i]] - shift
-    return (
-        program.code[ops],
-        qubits,
-        program.arity[ops],
-        program.slot[ops],
-        program.moff[ops],
-        program.mats,
-    )
-
-
 def _run_small(
     program: Program, ops: list[int], states: np.ndarray, n: int, shift: int, phases: np.ndarray
 ) -> None:
+    """Run ``ops`` of ``program`` on a small system of ``n`` qubits, qubits lowered by ``shift``."""
     from qml.simulator import kernels
 
-    code, qubits, arity, slot, moff, mats = _subprogram(program, ops, shift)
-    kernels.run_ops(
-        states, phases, n, code, qubits, arity, slot, moff, mats, False, 0, len(ops), 1, 0, 1
-    )
+    qubits = program.qubits[ops].copy()
+    for row, i in enumerate(ops):
+        qubits[row, : program.arity[i]] -= shift
+    code, arity, moff = program.code[ops], program.arity[ops], program.moff[ops]
+    static = static_table(code, qubits, arity, program.mats, moff)
+    varies = np.zeros(len(ops), dtype=bool)  # fusion runs with shared phases only
+    kernels.run_ops(states, phases, varies, n, code, static, qubits, arity, program.slot[ops],
+                    moff, program.mats, False, 0, len(ops), 1, 0, 1)  # fmt: skip
 
 
 def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
@@ -102,7 +93,7 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
         return program, phases
     n = program.num_qubits
     split = n // 2
-    codes, rows, arities, slots, offsets = [], [], [], [], []
+    codes, rows, arities, slots, offsets, nslots = [], [], [], [], [], []
     extra: list[np.ndarray] = []
     size = len(program.mats)
     for group in groups:
@@ -113,6 +104,7 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
             arities.append(program.arity[first])
             slots.append(program.slot[first])
             offsets.append(program.moff[first])
+            nslots.append(program.nslots[first])
             continue
         row = np.zeros(program.qubits.shape[1], dtype=np.int64)
         if group.kind == "chain":
@@ -139,6 +131,7 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
             arities.append(0)
         rows.append(row)
         slots.append(0)
+        nslots.append(0)
         offsets.append(size)
         extra.append(data)
         size += data.size
@@ -153,5 +146,7 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
         mats=np.concatenate([program.mats, *extra]),
         slots=program.slots,
         diagonal=np.zeros(len(codes), dtype=bool),
+        nslots=np.array(nslots, dtype=np.int64),
     )
+    fused.static = static_table(fused.code, fused.qubits, fused.arity, fused.mats, fused.moff)
     return fused, phases

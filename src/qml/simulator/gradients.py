@@ -212,16 +212,10 @@ def backward(
 
         generators = (program.gen_on, program.gen_x, program.gen_z, program.gen_y,
                       program.gen_factor, program.gen_slot)  # fmt: skip
-        ops = (
-            program.code,
-            program.qubits,
-            program.arity,
-            program.slot,
-            program.moff,
-            program.mats,
-        )
-        engine.map_rows(kernels.adjoint_rows, (states, lams, program.phases(angles=angles), out),
-                        (program.num_qubits, *ops, *generators),
+        phases = program.phases(angles=angles)
+        engine.map_rows(kernels.adjoint_rows, (states, lams, phases, out),
+                        (program.varying_ops(phases), program.num_qubits,
+                         *program.kernel_arrays(), *generators),
                         work=lams.size * len(program.code))  # fmt: skip
         return out
     lams = np.ascontiguousarray(lams.transpose(1, 0, 2))  # (K, B, N): each k contiguous

@@ -24,18 +24,25 @@ import numpy as np
 from numba import njit
 
 from qml.simulator.program import (
-    OP_CCX,
+    K_DIAG,
+    K_NOP,
+    K_PARITY,
+    K_PHASE,
+    K_REAL,
+    K_RX,
+    K_SWAP,
+    K_WIDE,
     OP_CCZ,
+    OP_CMAT1,
     OP_CP,
     OP_CRX,
     OP_CRY,
     OP_CRZ,
-    OP_CSWAP,
     OP_CU,
-    OP_CX,
     OP_CZ,
     OP_DIAG1,
     OP_DIAGSPLIT,
+    OP_MAT1,
     OP_MAT2,
     OP_MATK,
     OP_NOP,
@@ -45,14 +52,12 @@ from qml.simulator.program import (
     OP_RY,
     OP_RYY,
     OP_RZ,
-    OP_RZX,
     OP_RZZ,
-    OP_SWAP,
-    OP_U,
-    OP_X,
 )
 
 _JIT = {"cache": True, "fastmath": True, "nogil": True}
+#: Amplitudes per block of rows in ``run_ops``: a block of states stays in the L2 cache.
+CACHE_AMPLITUDES = 1 << 15
 
 
 @njit(**_JIT)
@@ -72,82 +77,111 @@ def _base(k, count, s0, s1, s2):
     return k
 
 
-# -- primitives (count, s0, s1, s2: the op's qubits, sorted; on: bits that must be set) --------
+# -- two-amplitude primitives -------------------------------------------------------------------
+# Each walks rows ``first:last`` of a 2-D array of states (the sample loop sits inside, so
+# per-op work is paid once per block of samples). Row ``r`` takes its numbers from column
+# ``col + (r - first) * stride`` of ``E`` (4 x columns): ``stride`` 0 shares one column.
+# (count, s0, s1, s2): the op's qubits, sorted; on: bits that must be set; t: the target.
 
 
 @njit(**_JIT)
-def _pair(psi, count, s0, s1, s2, on, t, m00, m01, m10, m11, lo, hi):
+def _pair(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     tbit = 1 << t
-    for k in range(lo, hi):
-        i0 = _base(k, count, s0, s1, s2) | on
-        i1 = i0 | tbit
-        a = psi[i0]
-        b = psi[i1]
-        psi[i0] = m00 * a + m01 * b
-        psi[i1] = m10 * a + m11 * b
+    for r in range(first, last):
+        e = col + (r - first) * stride
+        m00, m01, m10, m11 = E[0, e], E[1, e], E[2, e], E[3, e]
+        psi = rows[r]
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a = psi[i0]
+            b = psi[i1]
+            psi[i0] = m00 * a + m01 * b
+            psi[i1] = m10 * a + m11 * b
 
 
 @njit(**_JIT)
-def _pair_real(psi, count, s0, s1, s2, on, t, r00, r01, r10, r11, lo, hi):
+def _pair_real(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     # real matrices (RY, H) cost half the multiplications of complex ones
     tbit = 1 << t
-    for k in range(lo, hi):
-        i0 = _base(k, count, s0, s1, s2) | on
-        i1 = i0 | tbit
-        a = psi[i0]
-        b = psi[i1]
-        psi[i0] = r00 * a + r01 * b
-        psi[i1] = r10 * a + r11 * b
+    for r in range(first, last):
+        e = col + (r - first) * stride
+        r00, r01, r10, r11 = E[0, e].real, E[1, e].real, E[2, e].real, E[3, e].real
+        psi = rows[r]
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a = psi[i0]
+            b = psi[i1]
+            psi[i0] = r00 * a + r01 * b
+            psi[i1] = r10 * a + r11 * b
 
 
 @njit(**_JIT)
-def _pair_rx(psi, count, s0, s1, s2, on, t, c, s, lo, hi):
+def _pair_rx(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     # [[c, -is], [-is, c]]; -i*s*z is s*(z.imag - i*z.real)
     tbit = 1 << t
-    for k in range(lo, hi):
-        i0 = _base(k, count, s0, s1, s2) | on
-        i1 = i0 | tbit
-        a = psi[i0]
-        b = psi[i1]
-        psi[i0] = c * a + s * complex(b.imag, -b.real)
-        psi[i1] = c * b + s * complex(a.imag, -a.real)
+    for r in range(first, last):
+        e = col + (r - first) * stride
+        c, s = E[0, e].real, -E[1, e].imag
+        psi = rows[r]
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a = psi[i0]
+            b = psi[i1]
+            psi[i0] = c * a + s * complex(b.imag, -b.real)
+            psi[i1] = c * b + s * complex(a.imag, -a.real)
 
 
 @njit(**_JIT)
-def _pair_diag(psi, count, s0, s1, s2, on, t, d0, d1, lo, hi):
+def _pair_diag(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     tbit = 1 << t
-    for k in range(lo, hi):
-        i0 = _base(k, count, s0, s1, s2) | on
-        psi[i0] *= d0
-        psi[i0 | tbit] *= d1
+    for r in range(first, last):
+        e = col + (r - first) * stride
+        d0, d1 = E[0, e], E[1, e]
+        psi = rows[r]
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            psi[i0] *= d0
+            psi[i0 | tbit] *= d1
 
 
 @njit(**_JIT)
-def _phase(psi, count, s0, s1, s2, on, d, lo, hi):
+def _phase(rows, first, last, E, col, stride, count, s0, s1, s2, on, lo, hi):
     # P, CP, CZ, CCZ: only the amplitudes with every op bit set change
-    for k in range(lo, hi):
-        psi[_base(k, count, s0, s1, s2) | on] *= d
+    for r in range(first, last):
+        d = E[0, col + (r - first) * stride]
+        psi = rows[r]
+        for k in range(lo, hi):
+            psi[_base(k, count, s0, s1, s2) | on] *= d
 
 
 @njit(**_JIT)
-def _swap(psi, count, s0, s1, s2, on, a, b, lo, hi):
+def _swap(rows, first, last, count, s0, s1, s2, on, a, b, lo, hi):
     # X, CX, CCX (a = 0, b = target bit), SWAP, CSWAP (a, b = the swapped bits)
-    for k in range(lo, hi):
-        i = _base(k, count, s0, s1, s2) | on
-        x = psi[i | a]
-        psi[i | a] = psi[i | b]
-        psi[i | b] = x
+    for r in range(first, last):
+        psi = rows[r]
+        for k in range(lo, hi):
+            i = _base(k, count, s0, s1, s2) | on
+            x = psi[i | a]
+            psi[i | a] = psi[i | b]
+            psi[i | b] = x
 
 
 @njit(**_JIT)
-def _parity(psi, count, s0, s1, s2, pbit, qbit, even, odd, lo, hi):
+def _parity(rows, first, last, E, col, stride, count, s0, s1, s2, pbit, qbit, lo, hi):
     # RZZ: phase by the parity of the bits pbit and qbit
-    for k in range(lo, hi):
-        i = _base(k, count, s0, s1, s2)
-        psi[i] *= even
-        psi[i | pbit] *= odd
-        psi[i | qbit] *= odd
-        psi[i | pbit | qbit] *= even
+    for r in range(first, last):
+        e = col + (r - first) * stride
+        even, odd = E[0, e], E[1, e]
+        psi = rows[r]
+        for k in range(lo, hi):
+            i = _base(k, count, s0, s1, s2)
+            psi[i] *= even
+            psi[i | pbit] *= odd
+            psi[i | qbit] *= odd
+            psi[i | pbit | qbit] *= even
 
 
 @njit(**_JIT)
@@ -218,72 +252,89 @@ def work(code, arity, n):
     return 1 << (n - arity)
 
 
-K_PAIR, K_REAL, K_RX, K_DIAG, K_PHASE, K_SWAP, K_PARITY = 0, 1, 2, 3, 4, 5, 6
-
-
 @njit(**_JIT)
-def decode(code, qs, arity, ph, slot, mats, moff, adjoint):
-    """(kind, on, t, a, b, m00, m01, m10, m11) of a 1-, 2- or 3-qubit op."""
-    q0, q1, q2 = qs[0], qs[1], qs[2]
+def _entries(code, ph, slot, mats, moff, adjoint):
+    """The 2x2 numbers an op's primitive needs, from its slot phases or constant data.
+
+    Pairs: the matrix ``(m00, m01, m10, m11)`` on the target; diagonals:
+    ``(d0, d1)``; phase ops: ``(d, ...)``; parity: ``(even, odd)``.
+    """
     one = 1.0 + 0j
     zero = 0j
-    t = qs[arity - 1]
-    on = 0
-    if arity == 2:
-        on = 1 << q0
-    elif arity == 3:
-        on = (1 << q0) | (1 << q1)
-    if code == OP_X or code == OP_CX or code == OP_CCX:
-        return K_SWAP, on, t, 0, 1 << t, one, zero, zero, one
-    if code == OP_SWAP:
-        return K_SWAP, 0, t, 1 << q0, 1 << q1, one, zero, zero, one
-    if code == OP_CSWAP:
-        return K_SWAP, 1 << q0, t, 1 << q1, 1 << q2, one, zero, zero, one
     if code == OP_CZ or code == OP_CCZ:
-        return K_PHASE, on | (1 << t), t, 0, 0, -one, zero, zero, one
-    h = ph[slot] if slot < ph.shape[0] else one
-    if adjoint:
-        h = h.conjugate()
-    if code == OP_P or code == OP_CP:
-        return K_PHASE, on | (1 << t), t, 0, 0, h * h, zero, zero, one
-    if code == OP_RZZ:
-        return K_PARITY, 0, t, 1 << q0, 1 << q1, h.conjugate(), h, zero, one
-    if code == OP_RX or code == OP_CRX:
-        return K_RX, on, t, 0, 0, h.real + 0j, complex(0, -h.imag), zero, one
-    if code == OP_RY or code == OP_CRY:
-        return K_REAL, on, t, 0, 0, h.real + 0j, -h.imag + 0j, h.imag + 0j, h.real + 0j
-    if code == OP_RZ or code == OP_CRZ:
-        return K_DIAG, on, t, 0, 0, h.conjugate(), h, zero, one
+        return -one, zero, zero, one
     if code == OP_DIAG1:
         d0, d1 = mats[moff], mats[moff + 1]
         if adjoint:
-            d0, d1 = d0.conjugate(), d1.conjugate()
-        return K_DIAG, 0, t, 0, 0, d0, d1, zero, one
-    if code == OP_U or code == OP_CU:
-        h0, h1, h2 = ph[slot], ph[slot + 1], ph[slot + 2]
-        if adjoint:  # U(θ, φ, λ)† = U(-θ, -λ, -φ)
-            h0, h1, h2 = h0.conjugate(), h2.conjugate(), h1.conjugate()
-        c, s = h0.real, h0.imag
-        ephi, elam = h1 * h1, h2 * h2
-        g = one
-        if code == OP_CU:
-            g = ph[slot + 3].conjugate() if adjoint else ph[slot + 3]
-            g = g * g
-        m00, m01, m10, m11 = g * c, -g * elam * s, g * ephi * s, g * ephi * elam * c
-    else:  # OP_MAT1, OP_CMAT1: a constant matrix
+            return d0.conjugate(), d1.conjugate(), zero, one
+        return d0, d1, zero, one
+    if code == OP_MAT1 or code == OP_CMAT1:
         m00, m01, m10, m11 = mats[moff], mats[moff + 1], mats[moff + 2], mats[moff + 3]
         if adjoint:
-            m00, m01, m10, m11 = m00.conjugate(), m10.conjugate(), m01.conjugate(), m11.conjugate()
-    if m00.imag == 0 and m01.imag == 0 and m10.imag == 0 and m11.imag == 0:
-        return K_REAL, on, t, 0, 0, m00, m01, m10, m11
-    return K_PAIR, on, t, 0, 0, m00, m01, m10, m11
+            return m00.conjugate(), m10.conjugate(), m01.conjugate(), m11.conjugate()
+        return m00, m01, m10, m11
+    h = ph[slot].conjugate() if adjoint else ph[slot]
+    if code == OP_P or code == OP_CP:
+        return h * h, zero, zero, one
+    if code == OP_RZZ or code == OP_RZ or code == OP_CRZ:
+        return h.conjugate(), h, zero, one
+    if code == OP_RX or code == OP_CRX:
+        return h.real + 0j, complex(0, -h.imag), zero, one
+    if code == OP_RY or code == OP_CRY:
+        return h.real + 0j, -h.imag + 0j, h.imag + 0j, h.real + 0j
+    # OP_U, OP_CU: U(θ, φ, λ)† = U(-θ, -λ, -φ)
+    h0, h1, h2 = ph[slot], ph[slot + 1], ph[slot + 2]
+    if adjoint:
+        h0, h1, h2 = h0.conjugate(), h2.conjugate(), h1.conjugate()
+    c, s = h0.real, h0.imag
+    ephi, elam = h1 * h1, h2 * h2
+    g = one
+    if code == OP_CU:
+        g = ph[slot + 3].conjugate() if adjoint else ph[slot + 3]
+        g = g * g
+    return g * c, -g * elam * s, g * ephi * s, g * ephi * elam * c
 
 
 @njit(**_JIT)
-def apply_op(psi, code, qs, arity, ph, slot, mats, moff, adjoint, lo, hi):
-    """Apply one op (or its adjoint) to ``psi`` over base indices ``[lo, hi)``."""
-    if code == OP_NOP:
-        return
+def _apply_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b, lo,
+                     hi):  # fmt: skip
+    """Dispatch a two-amplitude primitive by ``kind`` (see ``program.static_table``)."""
+    if kind == K_REAL:
+        _pair_real(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi)
+    elif kind == K_RX:
+        _pair_rx(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi)
+    elif kind == K_DIAG:
+        _pair_diag(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi)
+    elif kind == K_PHASE:
+        _phase(rows, first, last, E, col, stride, count, s0, s1, s2, on, lo, hi)
+    elif kind == K_SWAP:
+        _swap(rows, first, last, count, s0, s1, s2, on, a, b, lo, hi)
+    elif kind == K_PARITY:
+        _parity(rows, first, last, E, col, stride, count, s0, s1, s2, a, b, lo, hi)
+    else:
+        _pair(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi)
+
+
+@njit(**_JIT)
+def _fill_entries(E, code, phases, varies, first, last, slot, mats, moff, adjoint):
+    """Put the op's numbers for rows ``first:last`` in ``E``; returns the column stride.
+
+    One shared column (stride 0) when the op's angles do not vary over the batch.
+    """
+    if phases.shape[0] == 1 or not varies:
+        m00, m01, m10, m11 = _entries(code, phases[0], slot, mats, moff, adjoint)
+        E[0, 0], E[1, 0], E[2, 0], E[3, 0] = m00, m01, m10, m11
+        return 0
+    for r in range(first, last):
+        m00, m01, m10, m11 = _entries(code, phases[r], slot, mats, moff, adjoint)
+        c = r - first
+        E[0, c], E[1, c], E[2, c], E[3, c] = m00, m01, m10, m11
+    return 1
+
+
+@njit(**_JIT)
+def _apply_wide(psi, code, qs, arity, ph, slot, mats, moff, adjoint, lo, hi):
+    """Dense 4x4 ops (constant, RXX, RYY, RZX), k-qubit matrices and split diagonals."""
     if code == OP_DIAGSPLIT:
         split = qs[0]  # mats holds the low table (2**split entries), then the high one
         _diagsplit(psi, mats, moff, moff + (1 << split), split, lo, hi)
@@ -291,93 +342,71 @@ def apply_op(psi, code, qs, arity, ph, slot, mats, moff, adjoint, lo, hi):
     if code == OP_MATK:
         _matk(psi, qs, arity, mats, moff, adjoint, lo, hi)
         return
-    s0, s1, s2 = qs[0], qs[1], qs[2]
-    if arity > 1 and s0 > s1:
-        s0, s1 = s1, s0
-    if arity > 2:
-        if s1 > s2:
-            s1, s2 = s2, s1
-        if s0 > s1:
-            s0, s1 = s1, s0
-    if code == OP_MAT2 or code == OP_RXX or code == OP_RYY or code == OP_RZX:
-        m = np.zeros(16, dtype=np.complex128)
-        if code == OP_MAT2:
-            for r in range(16):
-                m[r] = mats[moff + r]
-        else:
-            h = ph[slot]
-            s = h.imag
-            m[0] = m[5] = m[10] = m[15] = h.real
-            if code == OP_RXX:
-                m[3] = m[6] = m[9] = m[12] = complex(0, -s)
-            elif code == OP_RYY:
-                m[3] = m[12] = complex(0, s)
-                m[6] = m[9] = complex(0, -s)
-            else:
-                m[2] = m[8] = complex(0, -s)
-                m[7] = m[13] = complex(0, s)
-        if adjoint:
-            for r in range(4):
-                for c in range(r + 1, 4):
-                    m[r * 4 + c], m[c * 4 + r] = m[c * 4 + r], m[r * 4 + c]
-            for r in range(16):
-                m[r] = m[r].conjugate()
-        _mat2(psi, 2, s0, s1, s2, qs[0], qs[1], m, lo, hi)
-        return
-    kind, on, t, a, b, m00, m01, m10, m11 = decode(code, qs, arity, ph, slot, mats, moff, adjoint)
-    if kind == K_PAIR:
-        _pair(psi, arity, s0, s1, s2, on, t, m00, m01, m10, m11, lo, hi)
-    elif kind == K_REAL:
-        _pair_real(psi, arity, s0, s1, s2, on, t, m00.real, m01.real, m10.real, m11.real, lo, hi)
-    elif kind == K_RX:
-        _pair_rx(psi, arity, s0, s1, s2, on, t, m00.real, -m01.imag, lo, hi)
-    elif kind == K_DIAG:
-        _pair_diag(psi, arity, s0, s1, s2, on, t, m00, m01, lo, hi)
-    elif kind == K_PHASE:
-        _phase(psi, arity, s0, s1, s2, on, m00, lo, hi)
-    elif kind == K_SWAP:
-        _swap(psi, arity, s0, s1, s2, on, a, b, lo, hi)
+    m = np.zeros(16, dtype=np.complex128)
+    if code == OP_MAT2:
+        for r in range(16):
+            m[r] = mats[moff + r]
     else:
-        _parity(psi, arity, s0, s1, s2, a, b, m00, m01, lo, hi)
+        h = ph[slot]
+        s = h.imag
+        m[0] = m[5] = m[10] = m[15] = h.real
+        if code == OP_RXX:
+            m[3] = m[6] = m[9] = m[12] = complex(0, -s)
+        elif code == OP_RYY:
+            m[3] = m[12] = complex(0, s)
+            m[6] = m[9] = complex(0, -s)
+        else:  # RZX: Z on the first qubit, X on the second
+            m[2] = m[8] = complex(0, -s)
+            m[7] = m[13] = complex(0, s)
+    if adjoint:
+        for r in range(4):
+            for c in range(r + 1, 4):
+                m[r * 4 + c], m[c * 4 + r] = m[c * 4 + r], m[r * 4 + c]
+        for r in range(16):
+            m[r] = m[r].conjugate()
+    s0, s1 = (qs[0], qs[1]) if qs[0] < qs[1] else (qs[1], qs[0])
+    _mat2(psi, 2, s0, s1, 0, qs[0], qs[1], m, lo, hi)
 
 
 # -- entry point ---------------------------------------------------------------------------------
 
 
 @njit(**_JIT)
-def run_ops(
-    states,
-    phases,
-    n,
-    code,
-    qubits,
-    arity,
-    slot,
-    moff,
-    mats,
-    adjoint,
-    start,
-    stop,
-    step,
-    part,
-    parts,
-):
-    """Ops ``start:stop:step`` on every row of ``states`` (``(B, 2**n)``), in order.
+def run_ops(states, phases, varies, n, code, static, qubits, arity, slot, moff, mats, adjoint,
+            start, stop, step, part, parts):  # fmt: skip
+    """Ops ``start:stop:step`` (or their adjoints) on every row of ``states`` ``(B, 2**n)``.
 
-    Each op walks only share ``part`` of ``parts`` of its base indices, so
-    ``parts`` threads can split one large op. ``phases`` is ``(Bp, n_slots)``
-    with ``Bp`` 1 (shared by all rows) or ``B``. One entry point on purpose:
-    every entry point that inlines ``apply_op`` costs seconds of compilation.
+    Rows go in blocks that fit in cache; each op is decoded once per block and
+    its matrix built once when its angles do not vary over the batch
+    (``varies[i]`` false: weights shared by all samples). Each op walks only
+    share ``part`` of ``parts`` of its base indices, so threads can split one
+    large op. ``phases`` is ``(Bp, n_slots)``, ``Bp`` 1 (shared) or ``B``. One
+    entry point on purpose: each entry point that inlines the op dispatch costs
+    seconds of compilation.
     """
-    shared = phases.shape[0] == 1
-    for b in range(states.shape[0]):
-        psi = states[b]
-        ph = phases[0] if shared else phases[b]
+    batch = states.shape[0]
+    block = max(1, CACHE_AMPLITUDES >> n)
+    E = np.empty((4, max(1, min(block, batch))), dtype=np.complex128)
+    for first in range(0, batch, block):
+        last = min(batch, first + block)
         for i in range(start, stop, step):
+            kind = static[i, 0]
             total = work(code[i], arity[i], n)
             lo = total * part // parts
             hi = total * (part + 1) // parts
-            apply_op(psi, code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i], adjoint, lo, hi)
+            if kind == K_NOP or lo == hi:
+                continue
+            if kind == K_WIDE:
+                for b in range(first, last):
+                    ph = phases[0] if phases.shape[0] == 1 else phases[b]
+                    _apply_wide(states[b], code[i], qubits[i], arity[i], ph, slot[i], mats,
+                                moff[i], adjoint, lo, hi)  # fmt: skip
+                continue
+            stride = _fill_entries(E, code[i], phases, varies[i], first, last, slot[i], mats,
+                                   moff[i], adjoint)  # fmt: skip
+            _apply_pair_kind(states, first, last, E, 0, stride, kind, static[i, 1], static[i, 2],
+                             static[i, 3], static[i, 4], static[i, 5], static[i, 6], static[i, 7],
+                             static[i, 8], lo, hi)  # fmt: skip
 
 
 # -- observables and gradients ----------------------------------------------------------------
@@ -456,55 +485,145 @@ def _pauli_sum(psi, target, coefficients, x, z, n_y, phases):
 
 
 @njit(**_JIT)
-def adjoint_rows(
-    states,
-    lams,
-    phases,
-    out,
-    n,
-    code,
-    qubits,
-    arity,
-    slot,
-    moff,
-    mats,
-    gen_on,
-    gen_x,
-    gen_z,
-    gen_y,
-    gen_factor,
-    gen_slot,
-):
-    """The backward sweep of adjoint differentiation (Jones and Gacon, 2020), per sample.
+def _adjoint_lambda(psi, lam, want, kind, e0, e1, e2, e3, count, s0, s1, s2, on, t, pbit, qbit,
+                    lo, hi):  # fmt: skip
+    """λ <- M λ (the op's adjoint numbers) in one pass; returns ``Im <λ|G|ψ>`` if ``want``.
+
+    G is the kind's generator on the target: Y for real rotations (RY, CRY), X
+    for RX forms, Z for diagonals, the projector for phase ops, Z⊗Z for parity
+    ops; only its imaginary part is needed, a few real products per amplitude.
+    """
+    acc = 0.0
+    tbit = 1 << t
+    if kind == K_PHASE:
+        for k in range(lo, hi):
+            i = _base(k, count, s0, s1, s2) | on
+            a, l0 = psi[i], lam[i]
+            if want:
+                acc += l0.real * a.imag - l0.imag * a.real
+            lam[i] = e0 * l0
+        return acc
+    if kind == K_PARITY:
+        for k in range(lo, hi):
+            base = _base(k, count, s0, s1, s2)
+            for x in range(4):  # |00>, |p>, |q>, |pq>: even parity first and last
+                i = base | (pbit if x & 1 else 0) | (qbit if x & 2 else 0)
+                even = x == 0 or x == 3
+                a, l0 = psi[i], lam[i]
+                if want:
+                    term = l0.real * a.imag - l0.imag * a.real
+                    acc += term if even else -term
+                lam[i] = (e0 if even else e1) * l0
+        return acc
+    if kind == K_REAL:
+        r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+            if want:  # Y: <λ|Yψ> = -i l0* b + i l1* a
+                acc += l1.real * a.real + l1.imag * a.imag - l0.real * b.real - l0.imag * b.imag
+            lam[i0] = r00 * l0 + r01 * l1
+            lam[i1] = r10 * l0 + r11 * l1
+    elif kind == K_RX:
+        c, s = e0.real, -e1.imag
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+            if want:  # X: <λ|Xψ> = l0* b + l1* a
+                acc += l0.real * b.imag - l0.imag * b.real + l1.real * a.imag - l1.imag * a.real
+            lam[i0] = c * l0 + s * complex(l1.imag, -l1.real)
+            lam[i1] = c * l1 + s * complex(l0.imag, -l0.real)
+    elif kind == K_DIAG:
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+            if want:  # Z: <λ|Zψ> = l0* a - l1* b
+                acc += l0.real * a.imag - l0.imag * a.real - l1.real * b.imag + l1.imag * b.real
+            lam[i0] = e0 * l0
+            lam[i1] = e1 * l1
+    else:  # a general 2x2 (U forms, constant matrices): no generator
+        for k in range(lo, hi):
+            i0 = _base(k, count, s0, s1, s2) | on
+            i1 = i0 | tbit
+            l0, l1 = lam[i0], lam[i1]
+            lam[i0] = e0 * l0 + e1 * l1
+            lam[i1] = e2 * l0 + e3 * l1
+    return acc
+
+
+@njit(**_JIT)
+def adjoint_rows(states, lams, phases, out, varies, n, code, static, qubits, arity, slot, moff,
+                 mats, gen_on, gen_x, gen_z, gen_y, gen_factor, gen_slot):  # fmt: skip
+    """The backward sweep of adjoint differentiation (Jones and Gacon, 2020).
 
     ``states[b]`` holds the final state ψ and ``lams[b, k]`` holds ``O_k ψ``;
     both are swept back through the ops' adjoints (and end as garbage). Before
     un-applying op ``i``, whose angle θ (slot ``gen_slot[i]``) enters as
     ``exp(-iθG/2)``, ``dE_k/dθ = Im <λ_k|G|ψ>`` is added to ``out[b, k, slot]``.
+    Each λ takes one pass that reads its overlap and updates it (each primitive
+    kind has one generator shape), then ψ one pass; dense and swap ops take a
+    separate overlap pass. Rows go in cache-sized blocks, ops decoded once.
     """
-    shared = phases.shape[0] == 1
-    for b in range(states.shape[0]):
-        psi = states[b]
-        ph = phases[0] if shared else phases[b]
+    batch, count_k = lams.shape[0], lams.shape[1]
+    block = max(1, (CACHE_AMPLITUDES >> n) // (count_k + 1))
+    E = np.empty((4, max(1, min(block, batch))), dtype=np.complex128)
+    for first in range(0, batch, block):
+        last = min(batch, first + block)
         for i in range(code.shape[0] - 1, -1, -1):
+            kind = static[i, 0]
             s = gen_slot[i]
-            if s >= 0:
-                for k in range(lams.shape[1]):
-                    g = _overlap(lams[b, k], psi, gen_on[i], gen_x[i], gen_z[i], gen_y[i])
-                    out[b, k, s] += gen_factor[i] * g.imag
+            if kind == K_NOP:
+                continue
             total = work(code[i], arity[i], n)
-            apply_op(psi, code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i], True, 0, total)
-            for k in range(lams.shape[1]):
-                apply_op(
-                    lams[b, k],
-                    code[i],
-                    qubits[i],
-                    arity[i],
-                    ph,
-                    slot[i],
-                    mats,
-                    moff[i],
-                    True,
-                    0,
-                    total,
-                )
+            c, s0, s1, s2 = static[i, 1], static[i, 2], static[i, 3], static[i, 4]
+            on, t, x, y = static[i, 5], static[i, 6], static[i, 7], static[i, 8]
+            if kind == K_WIDE or kind == K_SWAP:
+                for b in range(first, last):
+                    ph = phases[0] if phases.shape[0] == 1 else phases[b]
+                    if s >= 0:
+                        for k in range(count_k):
+                            g = _overlap(lams[b, k], states[b], gen_on[i], gen_x[i], gen_z[i],
+                                         gen_y[i])  # fmt: skip
+                            out[b, k, s] += gen_factor[i] * g.imag
+                    if kind == K_SWAP:
+                        _swap(states, b, b + 1, c, s0, s1, s2, on, x, y, 0, total)
+                        _swap(lams[b], 0, count_k, c, s0, s1, s2, on, x, y, 0, total)
+                        continue
+                    _apply_wide(states[b], code[i], qubits[i], arity[i], ph, slot[i], mats,
+                                moff[i], True, 0, total)  # fmt: skip
+                    for k in range(count_k):
+                        _apply_wide(lams[b, k], code[i], qubits[i], arity[i], ph, slot[i], mats,
+                                    moff[i], True, 0, total)  # fmt: skip
+                continue
+            stride = _fill_entries(E, code[i], phases, varies[i], first, last, slot[i], mats,
+                                   moff[i], True)  # fmt: skip
+            for b in range(first, last):
+                e = (b - first) * stride
+                for k in range(count_k):  # λs first: their overlaps need ψ before the update
+                    g = _adjoint_lambda(
+                        states[b],
+                        lams[b, k],
+                        s >= 0,
+                        kind,
+                        E[0, e],
+                        E[1, e],
+                        E[2, e],
+                        E[3, e],
+                        c,
+                        s0,
+                        s1,
+                        s2,
+                        on,
+                        t,
+                        x,
+                        y,
+                        0,
+                        total,
+                    )
+                    if s >= 0:
+                        out[b, k, s] += gen_factor[i] * g
+            _apply_pair_kind(states, first, last, E, 0, stride, kind, c, s0, s1, s2, on, t, x, y,
+                             0, total)  # fmt: skip

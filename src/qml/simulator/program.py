@@ -25,6 +25,9 @@ OP_CX, OP_SWAP, OP_CCX, OP_CSWAP, OP_CZ, OP_CCZ, OP_CP, OP_CRZ = 8, 9, 10, 11, 1
 OP_RZZ, OP_CRX, OP_CRY, OP_CU, OP_CMAT1, OP_RXX, OP_RYY, OP_RZX = 16, 17, 18, 19, 20, 21, 22, 23
 OP_MAT2, OP_MATK, OP_DIAGSPLIT, OP_NOP = 24, 25, 26, 27
 
+# Primitive kinds the kernels dispatch on (decoded once per program, see ``static_table``).
+K_PAIR, K_REAL, K_RX, K_DIAG, K_PHASE, K_SWAP, K_PARITY, K_WIDE, K_NOP = range(9)
+
 #: How each standard gate lowers: its opcode, and whether the op reads a constant
 #: matrix ("matrix"), a constant diagonal ("diagonal") or nothing but slots.
 LOWERING: dict[str, tuple[int, str | None]] = {
@@ -146,6 +149,8 @@ class Program:
     slots: SlotTable
     diagonal: np.ndarray  # bool per op: the op is diagonal (fusion groups them)
     gates: list[Gate] = field(default_factory=list)  # the gate of each op
+    nslots: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    static: np.ndarray = field(default_factory=lambda: np.zeros((0, 9), dtype=np.int64))
     gen_on: np.ndarray | None = None
     gen_x: np.ndarray | None = None
     gen_z: np.ndarray | None = None
@@ -160,6 +165,20 @@ class Program:
         for column, parameter in enumerate(self.parameters):
             matrix[:, column] = values[parameter]
         return self.slots.angles(matrix, values)
+
+    def varying_ops(self, phases: np.ndarray) -> np.ndarray:
+        """Per op: do its angles differ between the rows of ``phases``? (else shared)."""
+        if phases.shape[0] == 1:
+            return np.zeros(len(self.code), dtype=bool)
+        by_slot = np.concatenate([(phases[1:] != phases[:1]).any(axis=0), np.zeros(4, bool)])
+        varies = np.zeros(len(self.code), dtype=bool)
+        for j in range(int(self.nslots.max(initial=0))):
+            varies |= (self.nslots > j) & by_slot[self.slot + j]
+        return varies
+
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """``(code, static, qubits, arity, slot, moff, mats)``, as the kernels take them."""
+        return (self.code, self.static, self.qubits, self.arity, self.slot, self.moff, self.mats)
 
     def phases(
         self, values: dict[Parameter, Any] | None = None, *, angles: Any = None
@@ -218,11 +237,60 @@ def compile_program(circuit: Circuit, *, differentiable: bool = False) -> Progra
         slots=slots,
         diagonal=np.isin(code_array, list(_DIAGONAL_CODES)),
         gates=[gate for gate, _ in circuit],
+        nslots=np.array([len(gate.params) for gate, _ in circuit], dtype=np.int64),
     )
+    program.static = static_table(program.code, program.qubits, program.arity, program.mats,
+                                  program.moff)  # fmt: skip
     if differentiable:
         _attach_generators(program)
     circuit._derived[key] = program
     return program
+
+
+_PAIR_KINDS = {
+    OP_RX: K_RX, OP_CRX: K_RX, OP_RY: K_REAL, OP_CRY: K_REAL, OP_RZ: K_DIAG, OP_CRZ: K_DIAG,
+    OP_DIAG1: K_DIAG, OP_U: K_PAIR, OP_CU: K_PAIR, OP_P: K_PHASE, OP_CP: K_PHASE,
+    OP_CZ: K_PHASE, OP_CCZ: K_PHASE, OP_RZZ: K_PARITY, OP_X: K_SWAP, OP_CX: K_SWAP,
+    OP_CCX: K_SWAP, OP_SWAP: K_SWAP, OP_CSWAP: K_SWAP, OP_NOP: K_NOP,
+}  # fmt: skip
+
+
+def static_table(
+    code: np.ndarray, qubits: np.ndarray, arity: np.ndarray, mats: np.ndarray, moff: np.ndarray
+) -> np.ndarray:
+    """Each op decoded for the kernels: ``(kind, count, s0, s1, s2, on, t, a, b)``.
+
+    ``kind`` picks the primitive; ``s0 < s1 < s2`` are the op's qubits sorted
+    (for base-index insertion); ``on`` the bits that must be set (controls, or
+    every bit for phase gates); ``t`` the target; ``a``, ``b`` the bits a swap
+    exchanges (``a = 0`` for X-type flips) or a parity reads.
+    """
+    table = np.zeros((len(code), 9), dtype=np.int64)
+    for i, op in enumerate(code):
+        k = int(arity[i])
+        qs = [int(q) for q in qubits[i, :k]]
+        if op in (OP_MAT2, OP_RXX, OP_RYY, OP_RZX, OP_MATK, OP_DIAGSPLIT):
+            table[i, 0] = K_WIDE
+            continue
+        if op in (OP_MAT1, OP_CMAT1):
+            real = not np.any(mats[moff[i] : moff[i] + 4].imag)
+            kind = K_REAL if real else K_PAIR
+        else:
+            kind = _PAIR_KINDS[int(op)]
+        ordered = sorted(qs) + [0] * (3 - k)
+        controls = sum(1 << q for q in qs[:-1])
+        target = qs[-1] if qs else 0
+        a, b = 0, 1 << target
+        if op in (OP_P, OP_CP, OP_CZ, OP_CCZ):
+            controls |= 1 << target
+        elif op == OP_SWAP:
+            controls, a, b = 0, 1 << qs[0], 1 << qs[1]
+        elif op == OP_CSWAP:
+            controls, a, b = 1 << qs[0], 1 << qs[1], 1 << qs[2]
+        elif op == OP_RZZ:
+            controls, a, b = 0, 1 << qs[0], 1 << qs[1]
+        table[i] = (kind, k, *ordered, controls, target, a, b)
+    return table
 
 
 def _attach_generators(program: Program) -> None:
