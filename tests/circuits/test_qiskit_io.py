@@ -72,6 +72,37 @@ def test_to_qiskit_writes_unitary_as_a_unitary_gate():
     np.testing.assert_allclose(instruction.operation.to_matrix(), matrix)
 
 
+class _SqrtSwap(qml.gates.Gate):
+    """A user's gate qiskit has no class for."""
+
+    name, num_qubits = "sqrt_swap", 2
+    fixed_matrix = np.array(
+        [[1, 0, 0, 0], [0, (1 + 1j) / 2, (1 - 1j) / 2, 0], [0, (1 - 1j) / 2, (1 + 1j) / 2, 0],
+         [0, 0, 0, 1]]
+    )  # fmt: skip
+
+
+class _Givens(qml.gates.Gate):
+    name, num_qubits, num_params = "givens", 2, 1
+
+    def _matrix(self, theta):
+        return Unitary(np.eye(4)).matrix() * np.cos(theta)  # only its symbolic use matters
+
+
+def test_to_qiskit_writes_a_user_gate_as_its_matrix():
+    circuit = Circuit(3).h(0).append(_SqrtSwap(), [0, 2])
+    qc = circuit.to_qiskit()
+    assert qc.data[1].operation.name == "unitary"
+    assert qc.data[1].operation.label == "sqrt_swap"
+    assert_same_state(circuit, qc)
+
+
+def test_to_qiskit_refuses_an_unbound_user_gate_with_advice():
+    circuit = Circuit(2).append(_Givens(Parameter("t")), [0, 1])
+    with pytest.raises(UnsupportedOperationError, match="bind its parameters"):
+        circuit.to_qiskit()
+
+
 def test_to_qiskit_refuses_batched_parameters_with_advice():
     with pytest.raises(QmlError, match=r"batched.*one sample at a time"):
         Circuit(1).rx(np.array([0.1, 0.2]), 0).to_qiskit()

@@ -230,10 +230,18 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
     qc = QuantumCircuit(circuit.num_qubits, circuit.num_clbits, name=circuit.name)
     qc.global_phase = expression_to_qiskit(circuit.global_phase, vectors)
     for gate, qubits in circuit:
-        if isinstance(gate, Unitary):
+        if isinstance(gate, Unitary) or gate.name not in qiskit_gates:
+            # Unitary, or a user's Gate subclass qiskit has no class for: export its matrix
             from qiskit.circuit.library import UnitaryGate
 
-            qc.append(UnitaryGate(gate.matrix(), label=gate.label, check_input=False), qubits)
+            if gate.is_parameterized:
+                raise UnsupportedOperationError(
+                    f"gate {gate.name!r} has no qiskit equivalent, so it is exported as its "
+                    "matrix, which needs numbers: bind its parameters first "
+                    "(Circuit.assign_parameters)"
+                )
+            label = gate.label if isinstance(gate, Unitary) else gate.name
+            qc.append(UnitaryGate(gate.matrix(), label=label, check_input=False), qubits)
             continue
         params = [expression_to_qiskit(p, vectors) for p in gate.params]
         qc.append(qiskit_gates[gate.name](*params), qubits)

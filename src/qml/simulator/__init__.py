@@ -1,6 +1,7 @@
 """Simulators: exact state vectors of circuits, batched over parameter rows, with
 expectation values, probabilities, samples and gradients."""
 
+from qml.simulator.density import probabilities_from_density, simulate_density
 from qml.simulator.gradients import gradient, vjp
 from qml.simulator.measure import expectation, probabilities, sample
 from qml.simulator.memory import available_memory, check_fits
@@ -14,8 +15,10 @@ __all__ = [
     "get_num_threads",
     "gradient",
     "probabilities",
+    "probabilities_from_density",
     "sample",
     "set_num_threads",
     "simulate",
+    "simulate_density",
     "vjp",
 ]

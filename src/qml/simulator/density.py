@@ -52,7 +52,7 @@ from qml.gates import STANDARD_GATES, Gate, Unitary
 from qml.gates import apply as kernels
 from qml.simulator import engine
 from qml.simulator.memory import check_fits
-from qml.simulator.program import Program, compile_program
+from qml.simulator.program import Program, compile_program, static_table
 from qml.simulator.statevector import resolve_parameters
 
 #: Working copies of the state the reference kernels need besides the state itself
@@ -121,6 +121,20 @@ def simulate_density(
     StateTooLargeError
         Before allocating, when ``4**n`` amplitudes per sample do not fit in memory.
     """
+    rho, batched = final_density(circuit, noise, params)
+    rho = rho.reshape(-1, 1 << circuit.num_qubits, 1 << circuit.num_qubits)
+    return rho if batched else rho[0]
+
+
+def final_density(
+    circuit: Circuit, noise: NoiseSource | None = None, params: Any = None
+) -> tuple[np.ndarray, bool]:
+    """``(rho, batched)``: the flattened final density matrices, shape ``(B, 4**n)``.
+
+    ``B = 1`` when unbatched. Row ``b`` is ``simulate_density(...)[b].ravel()``
+    (row-major: index ``r * 2**n + c``). Refuses, before allocating, a batch
+    that does not fit in memory.
+    """
     values, batch = resolve_parameters(circuit, params)
     _check_noise(noise)
     n = circuit.num_qubits
@@ -135,8 +149,7 @@ def simulate_density(
     rho = np.zeros((batch or 1, 1 << (2 * n)), dtype=np.complex128)
     rho[:, 0] = 1
     evolve_density(rho, circuit, values, noise)
-    rho = rho.reshape(-1, 1 << n, 1 << n)
-    return rho if batch is not None else rho[0]
+    return rho, batch is not None
 
 
 def evolve_density(
@@ -209,7 +222,8 @@ def density_program(
     for index, matrix in patches:
         start = int(program.moff[index])
         mats[start : start + matrix.size] = matrix.ravel()
-    return dataclasses.replace(program, mats=mats)
+    static = static_table(program.code, program.qubits, program.arity, mats, program.moff)
+    return dataclasses.replace(program, mats=mats, static=static)
 
 
 @functools.cache
@@ -425,6 +439,7 @@ __all__ = [
     "conjugation_matrix",
     "density_program",
     "evolve_density",
+    "final_density",
     "probabilities_from_density",
     "simulate_density",
     "transfer_matrix",

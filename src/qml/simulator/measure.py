@@ -5,11 +5,19 @@ circuit; with ``(B, n_params)`` they gain a leading batch axis. Bit strings
 and marginals follow qiskit: the rightmost character of a key is qubit (or
 classical bit) 0, and ``probabilities(c, qubits=[a, b])`` is indexed with
 ``a`` as the least significant bit, like ``Statevector.probabilities([a, b])``.
+
+Noise. ``expectation``, ``probabilities`` and ``sample`` take ``noise=`` (a
+``qml.noise.NoiseModel``, or any object with the two methods of
+:class:`qml.simulator.density.NoiseSource`): the circuit then runs as a density
+matrix (:mod:`qml.simulator.density`). Exact expectations are ``Tr(rho O)``,
+computed term by term from Pauli masks; probabilities and samples include the
+model's readout errors. Without ``noise`` the state-vector paths run as before
+(same results, same random draws for a given seed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +26,12 @@ from qml.circuits import Circuit
 from qml.circuits.observables import PauliSum, as_observable, popcount
 from qml.errors import QmlTypeError, QmlValueError, QubitError, QubitIndexError
 from qml.simulator import engine
+from qml.simulator.density import (
+    NoiseSource,
+    evolve_density,
+    final_density,
+    probabilities_from_density,
+)
 from qml.simulator.statevector import final_state
 
 Observables = Any  # one observable (Pauli, PauliSum, label, SparsePauliOp) or a list of them
@@ -79,6 +93,31 @@ def expectations_of_states(states: np.ndarray, observables: list[PauliSum]) -> n
     return term_values(states, table) @ table.coefficients
 
 
+def density_term_values(rho: np.ndarray, table: TermTable) -> np.ndarray:
+    """``Tr(rho_b P_t)`` for every row ``b`` of flattened density matrices and term ``t``.
+
+    ``rho`` has shape ``(B, 4**n)`` (row-major ``(2**n, 2**n)`` matrices, as
+    :func:`qml.simulator.density.final_density` returns). With ``P|c> = i**n_y
+    (-1)**popcount(c & z) |c ^ x>``, ``Tr(rho P) = i**n_y Σ_c (-1)**popcount(c & z)
+    rho[c, c ^ x]``: one gathered diagonal of ``2**n`` entries per term, no dense
+    ``P``. Returns float64 of shape ``(B, n_terms)``.
+    """
+    size = 1 << ((rho.shape[1].bit_length() - 1) // 2)
+    index = np.arange(size)
+    out = np.empty((rho.shape[0], len(table.labels)), dtype=np.float64)
+    for t in range(len(table.labels)):
+        signs = (1 - 2 * (popcount(index & table.z[t]) & 1)).astype(np.float64)
+        gathered = rho[:, index * size + (index ^ table.x[t])]
+        out[:, t] = (gathered @ signs * 1j ** table.n_y[t]).real
+    return out
+
+
+def expectations_of_densities(rho: np.ndarray, observables: list[PauliSum]) -> np.ndarray:
+    """``Tr(rho_b O_k)`` for rows of flattened density matrices ``(B, 4**n)``: ``(B, n_obs)``."""
+    table = TermTable(observables, (rho.shape[1].bit_length() - 1) // 2)
+    return density_term_values(rho, table) @ table.coefficients
+
+
 def expectation(
     circuit: Circuit,
     observable: Observables,
@@ -86,8 +125,9 @@ def expectation(
     *,
     shots: int | None = None,
     seed: Any = None,
+    noise: NoiseSource | None = None,
 ) -> Any:
-    """The expectation value ``<ψ|O|ψ>`` of one observable or of each in a list.
+    """The expectation value ``<ψ|O|ψ>`` (or ``Tr(rho O)`` under noise) of one or more observables.
 
     Parameters
     ----------
@@ -99,12 +139,23 @@ def expectation(
         Estimate from this many samples per measurement basis (Pauli strings
         measured in a shared basis share samples) instead of exactly.
     seed : int or numpy Generator, for ``shots``.
+    noise : qml.noise.NoiseModel, optional
+        Simulate the density matrix ``rho`` of the noisy circuit instead. Exact
+        values are ``Tr(rho O)`` (readout errors do not enter); with ``shots``
+        the samples are measurement outcomes, so readout errors do enter.
 
     Returns
     -------
     float, or an array of shape ``(B,)``, ``(n_obs,)`` or ``(B, n_obs)``.
     """
     observables, single = observable_list(observable)
+    if noise is not None:
+        rho, batched = final_density(circuit, noise, params)
+        if shots is None:
+            values = expectations_of_densities(rho, observables)
+        else:
+            values = estimate_from_density_shots(rho, observables, check_shots(shots), seed, noise)
+        return shape_result(values, batched, single)
     states, batched = final_state(circuit, params)
     if shots is None:
         values = expectations_of_states(states, observables)
@@ -150,11 +201,51 @@ def estimate_from_shots(
     states: np.ndarray, observables: list[PauliSum], shots: int, seed: Any
 ) -> np.ndarray:
     """Expectation values estimated from ``shots`` samples per measurement basis."""
-    rng = np.random.default_rng(seed)
+
+    def measured(rotation: Circuit) -> np.ndarray:
+        rotated = states.copy()
+        engine.evolve(rotated, rotation, {})
+        return np.abs(rotated) ** 2
+
     n = states.shape[1].bit_length() - 1
+    return _estimate_in_bases(measured, n, states.shape[0], observables, shots, seed)
+
+
+def estimate_from_density_shots(
+    rho: np.ndarray, observables: list[PauliSum], shots: int, seed: Any, noise: NoiseSource
+) -> np.ndarray:
+    """As :func:`estimate_from_shots` for flattened density matrices ``(B, 4**n)``.
+
+    The basis changes before measuring are ideal; the outcomes then go through
+    ``noise``'s readout errors, as a device's would.
+    """
+    n = (rho.shape[1].bit_length() - 1) // 2
+
+    def measured(rotation: Circuit) -> np.ndarray:
+        rotated = rho.copy()
+        evolve_density(rotated, rotation, {})
+        return probabilities_from_density(rotated.reshape(-1, 1 << n, 1 << n), noise)
+
+    return _estimate_in_bases(measured, n, rho.shape[0], observables, shots, seed)
+
+
+def _estimate_in_bases(
+    measured: Callable[[Circuit], np.ndarray],
+    n: int,
+    batch: int,
+    observables: list[PauliSum],
+    shots: int,
+    seed: Any,
+) -> np.ndarray:
+    """Sample ``shots`` outcomes per shared measurement basis and average the signs.
+
+    ``measured(rotation)`` gives the ``(B, 2**n)`` outcome probabilities after
+    the basis-change circuit ``rotation``.
+    """
+    rng = np.random.default_rng(seed)
     table = TermTable(observables, n)
-    values = np.empty((states.shape[0], len(table.labels)))
-    outcomes = np.arange(states.shape[1])
+    values = np.empty((batch, len(table.labels)))
+    outcomes = np.arange(1 << n)
     for basis, members in _bases(table.labels):
         rotation = Circuit(n)
         for q, letter in enumerate(reversed(basis)):
@@ -162,9 +253,7 @@ def estimate_from_shots(
                 rotation.h(q)
             elif letter == "Y":
                 rotation.sdg(q).h(q)
-        rotated = states.copy()
-        engine.evolve(rotated, rotation, {})
-        counts = draw_counts(np.abs(rotated) ** 2, shots, rng)
+        counts = draw_counts(measured(rotation), shots, rng)
         for t in members:
             support = table.x[t] | table.z[t]
             signs = 1 - 2 * (popcount(outcomes & support) & 1)
@@ -199,12 +288,25 @@ def marginal(probs: np.ndarray, qubits: Sequence[int] | None) -> np.ndarray:
     return kept.reshape(probs.shape[0], -1)
 
 
-def probabilities(circuit: Circuit, qubits: Sequence[int] | None = None, params: Any = None) -> Any:
+def probabilities(
+    circuit: Circuit,
+    qubits: Sequence[int] | None = None,
+    params: Any = None,
+    *,
+    noise: NoiseSource | None = None,
+) -> Any:
     """Measurement probabilities ``|ψ_i|**2``, or their marginal on ``qubits``.
 
     Shape ``(2**n,)`` (``(2**len(qubits),)`` for a marginal), with a leading batch
     axis for batched ``params``; order as ``Statevector.probabilities(qubits)``.
+    With ``noise`` (a ``qml.noise.NoiseModel``): the diagonal of the noisy density
+    matrix, then each qubit's readout error (the probabilities of what is read).
     """
+    if noise is not None:
+        rho, batched = final_density(circuit, noise, params)
+        n = circuit.num_qubits
+        probs = probabilities_from_density(rho.reshape(-1, 1 << n, 1 << n), noise, qubits)
+        return probs if batched else probs[0]
     states, batched = final_state(circuit, params)
     probs = marginal(np.abs(states) ** 2, qubits)
     return probs if batched else probs[0]
@@ -241,16 +343,31 @@ def counts_from_probabilities(
     return results
 
 
-def sample(circuit: Circuit, shots: int, seed: Any = None, params: Any = None) -> Any:
+def sample(
+    circuit: Circuit,
+    shots: int,
+    seed: Any = None,
+    params: Any = None,
+    *,
+    noise: NoiseSource | None = None,
+) -> Any:
     """Counts of ``shots`` measurements, keyed by qiskit's bit strings; zero counts omitted.
 
     Without ``measure`` instructions every qubit is measured (rightmost bit =
     qubit 0); with them, keys are the classical bits. A list of dictionaries,
-    one per row, for batched ``params``.
+    one per row, for batched ``params``. With ``noise`` (a
+    ``qml.noise.NoiseModel``) outcomes are drawn from the noisy density matrix
+    and read through the model's readout errors, as qiskit-aer does.
     """
     if not isinstance(circuit, Circuit):
         raise QmlTypeError(f"sample() needs a qml Circuit, got {type(circuit).__name__}")
     shots = check_shots(shots)
+    if noise is not None:
+        rho, batched = final_density(circuit, noise, params)
+        n = circuit.num_qubits
+        probs = probabilities_from_density(rho.reshape(-1, 1 << n, 1 << n), noise)
+        results = counts_from_probabilities(probs, shots, seed, circuit)
+        return results if batched else results[0]
     states, batched = final_state(circuit, params)
     results = counts_from_probabilities(np.abs(states) ** 2, shots, seed, circuit)
     return results if batched else results[0]
