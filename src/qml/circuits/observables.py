@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from qml.errors import QmlTypeError, QmlValueError, QubitIndexError
+from qml.errors import QmlTypeError, QmlValueError, QubitError, QubitIndexError
 
 _LETTERS = frozenset("IXYZ")
 #: Imaginary parts of coefficients up to this size are rounding, not physics.
@@ -185,6 +185,8 @@ class Pauli(PauliSum):
         """``letters[j]`` on qubit ``qubits[j]`` of ``num_qubits`` qubits, identity elsewhere."""
         if len(letters) != len(qubits):
             raise QmlValueError(f"{len(letters)} letter(s) for {len(qubits)} qubit(s)")
+        if len(set(qubits)) != len(qubits):
+            raise QubitError(f"qubits {list(qubits)} repeat a qubit; list each qubit once")
         chars = ["I"] * num_qubits
         for letter, q in zip(letters, qubits, strict=True):
             if not 0 <= q < num_qubits:
