@@ -219,6 +219,10 @@ class ParameterExpression:
     def __hash__(self) -> int:
         return hash(frozenset(self._terms.items()))
 
+    def __reduce__(self) -> tuple:
+        # the terms are keyed by parameters, which must exist (with their uuids) first
+        return ParameterExpression, (self._terms,)
+
     def __float__(self) -> float:
         if self._parameters:
             raise UnboundParameterError(
@@ -293,6 +297,9 @@ class Parameter(ParameterExpression):
     def __repr__(self) -> str:
         return f"Parameter({self._name!r})"
 
+    def __reduce__(self) -> tuple:
+        return _restore_parameter, (self._name, self._uuid)
+
 
 class ParameterVectorElement(Parameter):
     """Element ``i`` of a :class:`ParameterVector`, named ``"name[i]"`` as in qiskit."""
@@ -316,6 +323,21 @@ class ParameterVectorElement(Parameter):
     @property
     def sort_key(self) -> tuple[str, str]:
         return (f"{self._vector_name}[{self._index:09d}]", str(self._uuid))
+
+    def __reduce__(self) -> tuple:
+        return _restore_vector_element, (self._vector_name, self._index, self._uuid)
+
+
+def _restore_parameter(name: str, uuid: uuid_module.UUID) -> Parameter:
+    """Unpickle a ``Parameter`` with its identity."""
+    return Parameter(name, uuid=uuid)
+
+
+def _restore_vector_element(
+    vector_name: str, index: int, uuid: uuid_module.UUID
+) -> ParameterVectorElement:
+    """Unpickle a ``ParameterVectorElement`` with its identity."""
+    return ParameterVectorElement(vector_name, index, uuid=uuid)
 
 
 class ParameterVector(Sequence[Parameter]):

@@ -16,18 +16,31 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_random_state, validate_data
 
-from qml.errors import DataError, ModelFileError, NotFittedError, OptionError, QmlValueError
-from qml.hybrid.features import ANGLE_RANGES, AffineMap, check_features, fit_fixed_map, standardizer
+from qml.errors import DataError, ModelFileError, OptionError, QmlTypeError, QmlValueError
+from qml.errors import NotFittedError as QmlNotFittedError
+from qml.hybrid.features import (
+    ANGLE_RANGES,
+    AffineMap,
+    check_features,
+    count_rows,
+    fit_fixed_map,
+    standardizer,
+)
 from qml.hybrid.model import Architecture, HybridModel, softmax
 from qml.hybrid.optim import OPTIMIZERS, SCHEDULES, SPSA, learning_rate, make_optimizer
 from qml.hybrid.persistence import read_model, write_model
-from qml.simulator.memory import check_fits
+from qml.simulator.memory import available_memory, check_fits
 
-#: Rows per pass when predicting, so memory stays bounded for any number of samples.
+#: Rows per pass when predicting (fewer if memory is short), so memory stays bounded.
 PREDICT_CHUNK = 4096
+
+
+class NotFittedError(QmlNotFittedError, SklearnNotFittedError):
+    """qml's ``NotFittedError`` that is also scikit-learn's, as its estimator checks expect."""
 
 
 class QuantumClassifier(ClassifierMixin, BaseEstimator):
@@ -52,7 +65,8 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
     epochs, batch_size : passes over the data and samples per step.
     validation_fraction, early_stopping, patience : hold out this fraction and
         stop when its loss has not improved for ``patience`` epochs, keeping the
-        best parameters.
+        best parameters (mini-batch optimizers; L-BFGS-B and COBYLA use every row
+        and stop after ``epochs`` iterations).
     shots : int or None
         Train and predict from this many measurement shots (with "spsa" or
         "COBYLA"); None for exact expectations.
@@ -164,6 +178,8 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
                 X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
         except ValueError as error:
             raise DataError(f"{error}") from None
+        except TypeError as error:  # e.g. sparse input
+            raise QmlTypeError(f"{error}") from None
         check_features(X)
         return X if y is None and not reset else (X, y)
 
@@ -171,9 +187,10 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> QuantumClassifier:
         """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` ``(n_samples,)``."""
         self._check_options()
-        if y is not None and hasattr(X, "__len__") and hasattr(y, "__len__") and len(X) != len(y):
+        n_x, n_y = count_rows(X), count_rows(y)
+        if n_x is not None and n_y is not None and n_x != n_y:
             raise DataError(
-                f"X has {len(X)} samples but y has {len(y)} labels; give one label per row of X"
+                f"X has {n_x} samples but y has {n_y} labels; give one label per row of X"
             )
         X, y = self._validate(X, y, reset=True)
         try:
@@ -187,8 +204,8 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
                 "classes (one class cannot be told apart from anything)"
             )
         arch = self._architecture(len(self.classes_))
-        # states of a mini-batch, their adjoint copies and the prediction chunk must fit
-        check_fits(self.n_qubits, max(self.batch_size, PREDICT_CHUNK), copies=3)
+        # a mini-batch of states and their adjoint copies must fit (prediction adapts its chunks)
+        check_fits(self.n_qubits, self.batch_size, copies=3)
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
         train, valid = self._split(targets, rng)
         self.input_map_, dense_init = self._fit_inputs(X[train], arch)
@@ -207,7 +224,8 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         n = len(targets)
         everything = np.arange(n)
         n_valid = round(self.validation_fraction * n)
-        if not self.early_stopping or n_valid < 2 or n - n_valid < 2:
+        full_batch = self.optimizer in ("L-BFGS-B", "COBYLA")  # they stop by maxiter, use all rows
+        if not self.early_stopping or full_batch or n_valid < 2 or n - n_valid < 2:
             return everything, everything[:0]
         valid = []  # stratified: the same fraction of every class
         for label in np.unique(targets):
@@ -263,7 +281,10 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         rng: np.random.Generator,
     ) -> np.ndarray:
         """Mini-batch training (Adam, SGD or SPSA) with early stopping on ``valid``."""
-        from tqdm.auto import tqdm
+        if self.verbose:
+            from tqdm.auto import tqdm
+        else:  # tqdm.auto warns in Jupyter without ipywidgets, even for a disabled bar
+            from tqdm import tqdm
 
         step_rule = make_optimizer(self.optimizer, self.momentum)
         self.history_: list[dict[str, float]] = []
@@ -371,9 +392,11 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate(X, reset=False)
         inputs = self._inputs(X)
         rng = np.random.default_rng(seed)
+        state_bytes = 16 << self.n_qubits  # three copies per row (states, adjoint, head)
+        chunk = int(min(PREDICT_CHUNK, max(1, available_memory() // (3 * state_bytes))))
         chunks = [
-            self.model_.logits(self.params_, inputs[i : i + PREDICT_CHUNK], self.shots, rng)
-            for i in range(0, len(inputs), PREDICT_CHUNK)
+            self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
+            for i in range(0, len(inputs), chunk)
         ]
         return np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
 
@@ -388,13 +411,31 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row of ``X``."""
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)  # checks fitted before classes_ is touched
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def readout_params(self, X: Any) -> np.ndarray:
+        """The circuit's parameter rows for the rows of ``X``: ``(n_samples, n_params)``.
+
+        Columns follow ``self.model_.circuit.parameters`` (data angles, then the
+        trained weights), so any simulator or backend can compute the read-out
+        ``z[:, q] = <Z_q>`` of ``self.model_.circuit`` itself; the class scores
+        are then ``z @ head["head_weight"].T + head["head_bias"]`` with
+        ``head = self.model_.unflatten(self.params_)``, exactly what ``predict``
+        computes with qml's engine.
+        """
+        self._check_fitted()
+        inputs = self._inputs(self._validate(X, reset=False))
+        params = self.model_.unflatten(self.params_)
+        return self.model_._circuit_params(params, self.model_.data_angles(params, inputs))
 
     # -- model files ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted model to one JSON file at ``path``, atomically (never pickle)."""
         self._check_fitted()
-        config = self.get_params()
+        # numpy scalars (np.arange grids, ...) as plain numbers JSON can hold
+        config = {k: v.item() if isinstance(v, np.generic) else v
+                  for k, v in self.get_params().items()}  # fmt: skip
         if not isinstance(config["random_state"], (int, type(None))):
             config["random_state"] = None  # a generator object is not data; its seed is gone
         state = {

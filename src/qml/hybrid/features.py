@@ -16,6 +16,7 @@ embedding and improves on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -99,3 +100,14 @@ def check_features(X: np.ndarray, what: str = "X") -> np.ndarray:
             "impute or drop them first (e.g. sklearn.impute.SimpleImputer)"
         )
     return X
+
+
+def count_rows(data: Any) -> int | None:
+    """Rows of an array-like (sparse matrices included), or None if it has no length."""
+    shape = getattr(data, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(data)
+    except TypeError:
+        return None

@@ -18,8 +18,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from qml.circuits.library import ENCODINGS, amplitude_angles
-from qml.errors import DataError, ModelFileError, NotFittedError, OptionError, QmlValueError
-from qml.hybrid.features import ANGLE_RANGES, AffineMap, check_features, fit_fixed_map
+from qml.errors import DataError, ModelFileError, OptionError, QmlTypeError, QmlValueError
+from qml.hybrid.classifier import NotFittedError
+from qml.hybrid.features import ANGLE_RANGES, AffineMap, check_features, count_rows, fit_fixed_map
 from qml.hybrid.persistence import read_model, write_model
 from qml.simulator.memory import check_fits
 from qml.simulator.statevector import simulate
@@ -108,6 +109,8 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
                 X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=np.float64)
         except ValueError as error:
             raise DataError(str(error)) from None
+        except TypeError as error:  # e.g. sparse input
+            raise QmlTypeError(str(error)) from None
         check_features(X)
         return (X, y) if reset else X
 
@@ -119,8 +122,9 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any) -> QuantumKernelClassifier:
         """Fit the feature stage and the SVM on ``X`` ``(n_samples, n_features)`` and ``y``."""
-        if y is not None and hasattr(X, "__len__") and hasattr(y, "__len__") and len(X) != len(y):
-            raise DataError(f"X has {len(X)} samples but y has {len(y)} labels")
+        n_x, n_y = count_rows(X), count_rows(y)
+        if n_x is not None and n_y is not None and n_x != n_y:
+            raise DataError(f"X has {n_x} samples but y has {n_y} labels; give one label per row")
         X, y = self._validate(X, y, reset=True)
         try:
             check_classification_targets(y)
@@ -147,20 +151,25 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
         self.svc_ = SVC(kernel="precomputed", C=self.C, random_state=self.random_state)
         self.svc_.fit(gram, targets)
 
-    def _gram(self, X: Any) -> np.ndarray:
+    def _check_fitted(self) -> None:
         if not hasattr(self, "svc_"):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y)")
+
+    def _gram(self, X: Any) -> np.ndarray:
+        self._check_fitted()
         X = self._validate(X, reset=False)
         states = self._kernel().states(self._inputs(X))
         return np.abs(states.conj() @ self.train_states_.T) ** 2
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The SVM's decision values (``(n,)`` binary, ``(n, n_classes)`` otherwise)."""
-        return self.svc_.decision_function(self._gram(X))
+        gram = self._gram(X)  # checks fitted before svc_ is touched
+        return self.svc_.decision_function(gram)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted classes of the rows of ``X``."""
-        return self.classes_[self.svc_.predict(self._gram(X))]
+        gram = self._gram(X)
+        return self.classes_[self.svc_.predict(gram)]
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "svc_")
@@ -181,7 +190,9 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
             "train_real": self.train_states_.real, "train_imag": self.train_states_.imag,
             "train_targets": self.train_targets_,
         }  # fmt: skip
-        config = self.get_params()
+        # numpy scalars (np.arange grids, ...) as plain numbers JSON can hold
+        config = {k: v.item() if isinstance(v, np.generic) else v
+                  for k, v in self.get_params().items()}  # fmt: skip
         if not isinstance(config["random_state"], (int, type(None))):
             config["random_state"] = None
         write_model(path, type(self).__name__, config, state, arrays)

@@ -85,6 +85,9 @@ def write_model(
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # as open() would; temporary files are 0600
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -98,16 +101,31 @@ def read_model(path: str | os.PathLike, kind: str) -> tuple[dict, dict, dict[str
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ModelFileError(f"no model file at {path}; check the path") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data":  # cut inside a multi-byte character
+            raise ModelFileError(f"{path} is truncated (it ends inside a character); "
+                                 "save the model again") from None  # fmt: skip
+        raise ModelFileError(f"{path} is corrupted or not a qml model file (not UTF-8 "
+                             f"text: {error})") from None  # fmt: skip
+    except OSError as error:
         raise ModelFileError(f"{path} cannot be read as a qml model file: {error}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         if not text.strip():
             raise ModelFileError(f"{path} is empty, not a qml model file") from None
-        if error.pos >= len(text.rstrip()) - 1:
+        # a model file is one JSON object; one that stops before its closing brace, or
+        # inside a string or literal, was cut short (a cut inside a string reports the
+        # string's start as the error position, not the end of the text)
+        body = text.strip()
+        ends_early = (
+            error.pos >= len(text.rstrip()) - 1
+            or error.msg.startswith("Unterminated string")
+            or not body.endswith("}")
+        )
+        if body.startswith("{") and ends_early:
             raise ModelFileError(f"{path} is truncated (the JSON ends early at character "
-                                 f"{error.pos}); save the model again") from None  # fmt: skip
+                                 f"{len(body)}); save the model again") from None  # fmt: skip
         raise ModelFileError(f"{path} is corrupted or not a qml model file: {error}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a qml model file (a foreign JSON document)")
