@@ -26,7 +26,7 @@ import numpy as np
 
 from qml.circuits import Circuit, Parameter
 from qml.errors import OptionError, UnsupportedOperationError
-from qml.simulator.program import Program, compile_program
+from qml.simulator.program import K_WIDE, Program, compile_program
 from qml.simulator.threads import get_num_threads
 
 BACKENDS = ("numba", "numpy")
@@ -121,35 +121,49 @@ def run(
     threads = get_num_threads()
     ops = program.kernel_arrays()
     varies = program.varying_ops(phases)
+    wide_args = (n, program.code, program.qubits, program.arity, program.slot, program.moff,
+                 program.mats, adjoint)  # fmt: skip
     if size >= PARALLEL_AMPLITUDES and threads > 1:
         pool = _pool()
         for i in range(start, stop, step):
-            jobs = [
-                pool.submit(
-                    kernels.run_ops,
-                    states,
-                    phases,
-                    varies,
-                    n,
-                    *ops,
-                    adjoint,
-                    i,
-                    i + 1,
-                    1,
-                    part,
-                    threads,
-                )
-                for part in range(threads)
-            ]
+            if program.static[i, 0] == K_WIDE:
+                kernel, args = kernels.run_wide, (states, phases, *wide_args, i)
+            else:
+                kernel = kernels.run_ops
+                args = (states, phases, varies, n, *ops, adjoint, i, i + 1, 1)
+            jobs = [pool.submit(kernel, *args, part, threads) for part in range(threads)]
             for job in jobs:
                 job.result()
         return
-    map_rows(
-        kernels.run_ops,
-        (states, phases),
-        (varies, n, *ops, adjoint, start, stop, step, 0, 1),
-        work=batch * size * 4,
-    )
+    for first, last, wide in _segments(program, start, stop, step):
+        if wide:
+            kernels.run_wide(states, phases, *wide_args, first, 0, 1)
+            continue
+        map_rows(kernels.run_ops, (states, phases),
+                 (varies, n, *ops, adjoint, first, last, step, 0, 1),
+                 work=batch * size * 4)  # fmt: skip
+
+
+def _segments(program: Program, start: int, stop: int, step: int) -> list[tuple[int, int, bool]]:
+    """Ops ``start:stop:step`` cut into runs of pair ops and single wide ops.
+
+    ``(first, last, False)`` is the range ``first:last:step`` of pair ops (for
+    ``run_ops``); ``(i, i, True)`` the wide op ``i`` (for ``run_wide``).
+    """
+    order = np.arange(start, stop, step)
+    wide = order[program.static[order, 0] == K_WIDE]
+    if not len(wide):
+        return [(start, stop, False)]
+    out: list[tuple[int, int, bool]] = []
+    first = start
+    for i in wide:
+        if i != first:
+            out.append((first, int(i), False))
+        out.append((int(i), int(i), True))
+        first = int(i) + step
+    if first != stop and (first - stop) * step < 0:
+        out.append((first, stop, False))
+    return out
 
 
 def map_rows(kernel: Any, rows: tuple[np.ndarray, ...], shared: tuple, *, work: int) -> None:
