@@ -72,7 +72,6 @@ DEFAULT_SEED = 0
 #: Options the command line gives a data set beyond ``n_samples`` and ``noise``.
 DATASET_EXTRAS: dict[str, dict[str, Any]] = {"circles": {"factor": 0.5}}
 #: Rows per simulator (or Aer) call in the cross-check, so memory stays bounded.
-EVAL_CHUNK = 2048
 #: Points per axis of the decision-boundary grid.
 GRID = 120
 DPI = 100
@@ -762,66 +761,16 @@ def readout_accuracy(
 ) -> float:
     """Accuracy of ``clf`` on ``(X, y)`` with the circuit's ``<Z_i>`` computed elsewhere.
 
-    ``backend`` "qml" uses ``qml.expectation`` (with ``shots`` and ``noise``),
-    "aer" qiskit-aer's ``AerBackend``; the classical head is the model's own.
+    ``backend`` "qml" uses qml's simulators (with ``shots`` and ``noise``), "aer"
+    qiskit-aer; the classical head is the model's own (``QuantumClassifier.score``).
     """
-    from qml.circuits.observables import Pauli
-    from qml.simulator import expectation
-
-    circuit = clf.model_.circuit
-    n = circuit.num_qubits
-    observables = [Pauli.on("Z", [q], n) for q in range(n)]
-    rows = clf.readout_params(X)
-    rng = np.random.default_rng(seed)
-    if backend == "aer":
-        run = _aer_readout(circuit, observables, shots, noise, rng)
-    else:
-
-        def run(chunk: np.ndarray) -> np.ndarray:
-            return expectation(circuit, observables, chunk, shots=shots, seed=rng, noise=noise)
-
-    parts = [np.asarray(run(rows[i : i + EVAL_CHUNK])) for i in range(0, len(rows), EVAL_CHUNK)]
-    z = np.vstack(parts) if parts else np.zeros((0, n))
-    head = clf.model_.unflatten(clf.params_)
-    logits = z @ head["head_weight"].T + head["head_bias"]
-    predicted = clf.classes_[np.argmax(logits, axis=1)]
-    return float(np.mean(predicted == y))
-
-
-def _aer_unavailable(error: BaseException) -> UnsupportedOperationError:
-    return UnsupportedOperationError(
-        f"the Aer backend is not available ({type(error).__name__}: {error}); it needs "
-        "qml.backends and qiskit-aer (pip install qiskit-aer); use --backend qml meanwhile"
-    )
-
-
-def _aer_readout(
-    circuit: Any, observables: list, shots: int | None, noise: Any, rng: np.random.Generator
-) -> Callable[[np.ndarray], np.ndarray]:
-    """A function of parameter rows returning ``<Z_i>`` ``(B, n)`` from qiskit-aer."""
     try:
-        from qml.backends import AerBackend
-
-        backend = AerBackend(shots=shots, seed=int(rng.integers(2**31)), noise_model=noise)
+        return clf.score(X, y, backend=backend, shots=shots, noise=noise, seed=seed)
     except ImportError as error:
-        raise _aer_unavailable(error) from None
-    n = circuit.num_qubits
-    signs = 1 - 2 * ((np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1)
-
-    def run(rows: np.ndarray) -> np.ndarray:
-        try:
-            if shots is None:
-                return np.asarray(backend.expectation(circuit, observables, params=rows))
-            counts = backend.sample(circuit, shots=shots, params=rows)
-        except ImportError as error:
-            raise _aer_unavailable(error) from None
-        z = np.zeros((len(rows), n))
-        for b, table in enumerate(counts):  # keys are bit strings, qubit 0 rightmost
-            for key, count in table.items():
-                z[b] += count * signs[int(key.replace(" ", ""), 2)]
-        return z / shots
-
-    return run
+        raise UnsupportedOperationError(
+            f"the Aer backend is not available ({type(error).__name__}: {error}); it needs "
+            "qiskit-aer (pip install qiskit-aer); use --backend qml meanwhile"
+        ) from None
 
 
 # -- outputs ---------------------------------------------------------------------------------

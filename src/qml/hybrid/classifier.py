@@ -387,32 +387,105 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
                 "(or load a saved model with QuantumClassifier.load)"
             )
 
-    def _logits(self, X: Any, seed: Any = None) -> np.ndarray:
+    def _logits(
+        self,
+        X: Any,
+        seed: Any = None,
+        *,
+        noise: Any = None,
+        shots: int | None = None,
+        backend: str = "qml",
+    ) -> np.ndarray:
+        if noise is not None or shots is not None or backend != "qml":
+            z = self.readout(X, noise=noise, shots=shots, seed=seed, backend=backend)
+            head = self.model_.unflatten(self.params_)
+            return z @ head["head_weight"].T + head["head_bias"]
         self._check_fitted()
         X = self._validate(X, reset=False)
         inputs = self._inputs(X)
         rng = np.random.default_rng(seed)
-        state_bytes = 16 << self.n_qubits  # three copies per row (states, adjoint, head)
-        chunk = int(min(PREDICT_CHUNK, max(1, available_memory() // (3 * state_bytes))))
+        chunk = self._chunk()
         chunks = [
             self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
             for i in range(0, len(inputs), chunk)
         ]
         return np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Logits: ``(n_samples,)`` (class 1 minus class 0) when binary, else ``(n, n_classes)``."""
-        logits = self._logits(X)
+    def _chunk(self) -> int:
+        """Rows per pass: ``PREDICT_CHUNK``, fewer if three states per row would not fit."""
+        state_bytes = 16 << self.n_qubits
+        return int(min(PREDICT_CHUNK, max(1, available_memory() // (3 * state_bytes))))
+
+    def decision_function(self, X: Any, **evaluation: Any) -> np.ndarray:
+        """Logits: ``(n_samples,)`` (class 1 minus class 0) when binary, else ``(n, n_classes)``.
+
+        ``evaluation`` options (``noise``, ``shots``, ``seed``, ``backend``) are
+        those of ``readout``.
+        """
+        logits = self._logits(X, **evaluation)
         return logits[:, 1] - logits[:, 0] if len(self.classes_) == 2 else logits
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, ``(n_samples, n_classes)`` in ``classes_`` order."""
-        return softmax(self._logits(X))
+    def predict_proba(self, X: Any, **evaluation: Any) -> np.ndarray:
+        """Class probabilities, ``(n_samples, n_classes)`` in ``classes_`` order.
 
-    def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of each row of ``X``."""
-        logits = self._logits(X)  # checks fitted before classes_ is touched
+        ``evaluation`` options (``noise``, ``shots``, ``seed``, ``backend``) are
+        those of ``readout``.
+        """
+        return softmax(self._logits(X, **evaluation))
+
+    def predict(self, X: Any, **evaluation: Any) -> np.ndarray:
+        """The most probable class of each row of ``X`` (``evaluation``: see ``readout``)."""
+        logits = self._logits(X, **evaluation)  # checks fitted before classes_ is touched
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None, **evaluation: Any) -> float:
+        """Mean accuracy on ``(X, y)``; under noise or from shots with ``evaluation`` options.
+
+        ``clf.score(X, y, noise=model, shots=1024)`` evaluates the trained model
+        under a ``qml.noise.NoiseModel`` from shots, on qml's density-matrix
+        simulator or (``backend="aer"``) on qiskit-aer; see ``readout``.
+        """
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(X, **evaluation), sample_weight=sample_weight))
+
+    def readout(
+        self,
+        X: Any,
+        *,
+        noise: Any = None,
+        shots: int | None = None,
+        seed: Any = None,
+        backend: str = "qml",
+    ) -> np.ndarray:
+        """``<Z_q>`` of the trained circuit for every row of ``X``: ``(n_samples, n_qubits)``.
+
+        ``noise`` is a ``qml.noise.NoiseModel`` (exact under noise, from the
+        density matrix), ``shots`` estimates from samples (readout errors
+        included), ``backend`` is ``"qml"`` (this package's simulators) or
+        ``"aer"`` (qiskit-aer, one job per chunk of rows): the cross-check of a
+        model trained here on the reference simulator.
+        """
+        from qml.circuits.observables import Pauli
+        from qml.simulator import expectation
+
+        if backend not in ("qml", "aer"):
+            raise OptionError(f"unknown backend {backend!r}; choose 'qml' or 'aer'")
+        rows = self.readout_params(X)  # checks the model is fitted and X its width
+        circuit = self.model_.circuit
+        n = circuit.num_qubits
+        observables = [Pauli.on("Z", [q], n) for q in range(n)]
+        rng = np.random.default_rng(seed)
+        if backend == "aer":
+            run = _aer_readout(circuit, observables, shots, noise, rng)
+        else:
+
+            def run(chunk: np.ndarray) -> np.ndarray:
+                return expectation(circuit, observables, chunk, shots=shots, seed=rng, noise=noise)
+
+        step = self._chunk()
+        parts = [np.asarray(run(rows[i : i + step])) for i in range(0, len(rows), step)]
+        return np.vstack(parts) if parts else np.zeros((0, n))
 
     def readout_params(self, X: Any) -> np.ndarray:
         """The circuit's parameter rows for the rows of ``X``: ``(n_samples, n_params)``.
@@ -492,3 +565,25 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         clf.input_map_ = AffineMap(arrays["input_matrix"], arrays["input_offset"])
         clf.params_, clf.history_, clf.n_iter_ = arrays["params"], history, n_iter
         return clf
+
+
+def _aer_readout(
+    circuit: Any, observables: list, shots: int | None, noise: Any, rng: np.random.Generator
+) -> Any:
+    """A function of parameter rows returning ``<Z_q>`` ``(B, n)`` from qiskit-aer."""
+    from qml.backends import AerBackend
+
+    backend = AerBackend(shots=shots, seed=int(rng.integers(2**31)), noise_model=noise)
+    n = circuit.num_qubits
+    signs = 1 - 2 * ((np.arange(1 << n)[:, None] >> np.arange(n)[None, :]) & 1)
+
+    def run(rows: np.ndarray) -> np.ndarray:
+        if shots is None:
+            return np.asarray(backend.expectation(circuit, observables, params=rows))
+        z = np.zeros((len(rows), n))
+        for b, table in enumerate(backend.sample(circuit, shots=shots, params=rows)):
+            for key, count in table.items():  # bit strings, qubit 0 rightmost
+                z[b] += count * signs[int(key.replace(" ", ""), 2)]
+        return z / shots
+
+    return run
