@@ -248,11 +248,6 @@ def test_two_qubits_measured_into_one_clbit_keep_the_last_like_aer():
     assert counts == dict(aer) == {"0": 20}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Circuit.measure keeps one classical bit per qubit (a dict qubit -> clbit in "
-    "circuits/circuit.py), so measuring a qubit into a second clbit drops the first",
-)
 def test_one_qubit_measured_into_two_clbits_sets_both_like_aer():
     circuit = qml.Circuit(1).x(0).measure(0, 0).measure(0, 1)
     qc = QuantumCircuit(1, 2)

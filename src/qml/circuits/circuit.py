@@ -108,7 +108,7 @@ class Circuit:
         self._instructions: list[Instruction] = []
         self._parameters: dict[Parameter, None] = {}  # of the gates, in order
         self._names: dict[str, Parameter] = {}  # the same, by name
-        self._measurements: dict[int, int] = {}
+        self._measurements: list[tuple[int, int]] = []  # (qubit, clbit), in order
         # Data derived from the structure (the simulator's compiled program), dropped on change.
         self._derived: dict[str, Any] = {}
         self.name = name
@@ -169,13 +169,22 @@ class Circuit:
 
     @property
     def measurements(self) -> dict[int, int]:
-        """Final measurements, ``{qubit: classical bit}``."""
+        """Final measurements, ``{qubit: classical bit}`` (the last one of each qubit)."""
         return dict(self._measurements)
+
+    @property
+    def measurement_pairs(self) -> tuple[tuple[int, int], ...]:
+        """Every final measurement, ``(qubit, classical bit)``, in the order made.
+
+        A qubit may be measured into several classical bits; a classical bit
+        written twice keeps the last, as in qiskit.
+        """
+        return tuple(self._measurements)
 
     @property
     def num_clbits(self) -> int:
         """Classical bits needed by the measurements."""
-        return max(self._measurements.values(), default=-1) + 1
+        return max((b for _, b in self._measurements), default=-1) + 1
 
     def __len__(self) -> int:
         return len(self._instructions)
@@ -201,7 +210,7 @@ class Circuit:
             qubits = (int(qubits),)
         qubits = gate.check_qubits(qubits, self._num_qubits)
         for q in qubits:
-            if q in self._measurements:
+            if any(q == measured for measured, _ in self._measurements):
                 raise UnsupportedOperationError(
                     f"qubit {q} was already measured; qml simulates unitary circuits with final "
                     "measurements only, so add gates before measure()"
@@ -243,7 +252,7 @@ class Circuit:
                 )
             if b < 0:
                 raise QubitIndexError(f"classical bit {b} is negative")
-            self._measurements[int(q)] = int(b)
+            self._measurements.append((int(q), int(b)))
         self._derived.clear()
         return self
 
@@ -383,7 +392,7 @@ class Circuit:
         out.global_phase = phase.bind(resolved) if isinstance(phase, ParameterExpression) else phase
         for gate, qubits in self._instructions:
             out.append(gate.bind(resolved), qubits)
-        out._measurements = dict(self._measurements)
+        out._measurements = list(self._measurements)
         return out
 
     # -- whole-circuit operations ----------------------------------------------------------
@@ -396,7 +405,7 @@ class Circuit:
         out.global_phase = self._global_phase
         for gate, qubits in self._instructions:
             out.append(gate, qubits)
-        out._measurements = dict(self._measurements)
+        out._measurements = list(self._measurements)
         return out
 
     def inverse(self) -> Circuit:
@@ -447,7 +456,7 @@ class Circuit:
             remap = mapping if circuit is other else range(self._num_qubits)
             for gate, qs in circuit:
                 out.append(gate, [remap[q] for q in qs])
-            for q, b in circuit._measurements.items():
+            for q, b in circuit._measurements:
                 out.measure(remap[q], b)
         return out
 
@@ -458,7 +467,7 @@ class Circuit:
             top = max(level[q] for q in qubits) + 1
             for q in qubits:
                 level[q] = top
-        for q in self._measurements:
+        for q in {q for q, _ in self._measurements}:
             level[q] += 1
         return max(level, default=0)
 

@@ -245,7 +245,7 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
             continue
         params = [expression_to_qiskit(p, vectors) for p in gate.params]
         qc.append(qiskit_gates[gate.name](*params), qubits)
-    for qubit, clbit in circuit.measurements.items():
+    for qubit, clbit in circuit.measurement_pairs:
         qc.measure(qubit, clbit)
     return qc
 

@@ -317,17 +317,18 @@ def counts_from_probabilities(
 ) -> list[dict[str, int]]:
     """One counts dictionary per row of ``(B, 2**n)`` probabilities, keyed like qiskit."""
     rng = np.random.default_rng(seed)
-    measured = circuit.measurements
-    if measured:
-        # a classical bit written by several measurements holds the last one, as in qiskit
-        writers = {clbit: q for q, clbit in measured.items()}
-        qubits = list(writers.values())
+    pairs = circuit.measurement_pairs
+    if pairs:
+        # a classical bit written by several measurements holds the last one, as in qiskit;
+        # a qubit measured into several classical bits sets each of them
+        writers = {clbit: q for q, clbit in pairs}
+        qubits = list(dict.fromkeys(writers.values()))
         probs = marginal(probs, qubits)
         width = circuit.num_clbits
         outcome = np.arange(probs.shape[1])
         keys = np.zeros_like(outcome)
-        for k, clbit in enumerate(writers):
-            keys |= ((outcome >> k) & 1) << clbit
+        for clbit, q in writers.items():
+            keys |= ((outcome >> qubits.index(q)) & 1) << clbit
     else:
         width = circuit.num_qubits
         keys = np.arange(probs.shape[1])
