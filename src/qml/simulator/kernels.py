@@ -619,72 +619,145 @@ def _pauli_sum(psi, target, coefficients, x, z, n_y, phases):
 
 
 @njit(**_JIT)
-def _adjoint_lambda(psi, lam, want, kind, e0, e1, e2, e3, count, s0, s1, s2, on, t, pbit, qbit,
-                    lo, hi):  # fmt: skip
+def _lambda_halves(v, w, want, both, kind, e0, e1, e2, e3):
+    """``_adjoint_lambda`` on one block: ``v`` of ψ, ``w`` of λ, pairs ``(j, j + len/2)``."""
+    h = w.shape[0] // 2
+    acc = 0.0
+    if kind == K_REAL:
+        r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
+        for j in range(h):
+            a, b, l0, l1 = v[j], v[j + h], w[j], w[j + h]
+            if want:
+                acc += l1.real * a.real + l1.imag * a.imag - l0.real * b.real - l0.imag * b.imag
+            w[j] = r00 * l0 + r01 * l1
+            w[j + h] = r10 * l0 + r11 * l1
+            if both:
+                v[j] = r00 * a + r01 * b
+                v[j + h] = r10 * a + r11 * b
+    elif kind == K_RX:
+        c, s = e0.real, -e1.imag
+        for j in range(h):
+            a, b, l0, l1 = v[j], v[j + h], w[j], w[j + h]
+            if want:
+                acc += l0.real * b.imag - l0.imag * b.real + l1.real * a.imag - l1.imag * a.real
+            w[j] = c * l0 + s * complex(l1.imag, -l1.real)
+            w[j + h] = c * l1 + s * complex(l0.imag, -l0.real)
+            if both:
+                v[j] = c * a + s * complex(b.imag, -b.real)
+                v[j + h] = c * b + s * complex(a.imag, -a.real)
+    elif kind == K_DIAG:
+        for j in range(h):
+            a, b, l0, l1 = v[j], v[j + h], w[j], w[j + h]
+            if want:
+                acc += l0.real * a.imag - l0.imag * a.real - l1.real * b.imag + l1.imag * b.real
+            w[j] = e0 * l0
+            w[j + h] = e1 * l1
+            if both:
+                v[j] = e0 * a
+                v[j + h] = e1 * b
+    else:
+        for j in range(h):
+            a, b, l0, l1 = v[j], v[j + h], w[j], w[j + h]
+            w[j] = e0 * l0 + e1 * l1
+            w[j + h] = e2 * l0 + e3 * l1
+            if both:
+                v[j] = e0 * a + e1 * b
+                v[j + h] = e2 * a + e3 * b
+    return acc
+
+
+@njit(**_JIT)
+def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s2, on, t, pbit,
+                    qbit, lo, hi):  # fmt: skip
     """λ <- M λ (the op's adjoint numbers) in one pass; returns ``Im <λ|G|ψ>`` if ``want``.
+
+    With ``both``, ψ <- M ψ in the same pass (after its overlap is read): one
+    pass instead of two when there is a single λ.
 
     G is the kind's generator on the target: Y for real rotations (RY, CRY), X
     for RX forms, Z for diagonals, the projector for phase ops, Z⊗Z for parity
     ops; only its imaginary part is needed, a few real products per amplitude.
+    Like the forward primitives, long uncontrolled targets go block by block
+    (vectorised), the rest in runs of consecutive amplitudes.
     """
     acc = 0.0
     tbit = 1 << t
-    if kind == K_PHASE:
-        for k in range(lo, hi):
-            i = _base(k, count, s0, s1, s2) | on
-            a, l0 = psi[i], lam[i]
-            if want:
-                acc += l0.real * a.imag - l0.imag * a.real
-            lam[i] = e0 * l0
+    if count == 1 and t >= HALVES_FROM and kind <= K_DIAG and lo == 0:
+        step = tbit << 1
+        for block in range(hi >> t):
+            acc += _lambda_halves(psi[block * step : (block + 1) * step],
+                                  lam[block * step : (block + 1) * step], want, both, kind, e0, e1,
+                                  e2, e3)  # fmt: skip
         return acc
-    if kind == K_PARITY:
-        for k in range(lo, hi):
-            base = _base(k, count, s0, s1, s2)
-            for x in range(4):  # |00>, |p>, |q>, |pq>: even parity first and last
-                i = base | (pbit if x & 1 else 0) | (qbit if x & 2 else 0)
-                even = x == 0 or x == 3
-                a, l0 = psi[i], lam[i]
+    k = lo
+    while k < hi:
+        run = _run(k, hi, s0)
+        start = _base(k, count, s0, s1, s2) | on
+        if kind == K_PHASE:
+            for i0 in range(start, start + run):
+                a, l0 = psi[i0], lam[i0]
                 if want:
-                    term = l0.real * a.imag - l0.imag * a.real
-                    acc += term if even else -term
-                lam[i] = (e0 if even else e1) * l0
-        return acc
-    if kind == K_REAL:
-        r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
-        for k in range(lo, hi):
-            i0 = _base(k, count, s0, s1, s2) | on
-            i1 = i0 | tbit
-            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
-            if want:  # Y: <λ|Yψ> = -i l0* b + i l1* a
-                acc += l1.real * a.real + l1.imag * a.imag - l0.real * b.real - l0.imag * b.imag
-            lam[i0] = r00 * l0 + r01 * l1
-            lam[i1] = r10 * l0 + r11 * l1
-    elif kind == K_RX:
-        c, s = e0.real, -e1.imag
-        for k in range(lo, hi):
-            i0 = _base(k, count, s0, s1, s2) | on
-            i1 = i0 | tbit
-            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
-            if want:  # X: <λ|Xψ> = l0* b + l1* a
-                acc += l0.real * b.imag - l0.imag * b.real + l1.real * a.imag - l1.imag * a.real
-            lam[i0] = c * l0 + s * complex(l1.imag, -l1.real)
-            lam[i1] = c * l1 + s * complex(l0.imag, -l0.real)
-    elif kind == K_DIAG:
-        for k in range(lo, hi):
-            i0 = _base(k, count, s0, s1, s2) | on
-            i1 = i0 | tbit
-            a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
-            if want:  # Z: <λ|Zψ> = l0* a - l1* b
-                acc += l0.real * a.imag - l0.imag * a.real - l1.real * b.imag + l1.imag * b.real
-            lam[i0] = e0 * l0
-            lam[i1] = e1 * l1
-    else:  # a general 2x2 (U forms, constant matrices): no generator
-        for k in range(lo, hi):
-            i0 = _base(k, count, s0, s1, s2) | on
-            i1 = i0 | tbit
-            l0, l1 = lam[i0], lam[i1]
-            lam[i0] = e0 * l0 + e1 * l1
-            lam[i1] = e2 * l0 + e3 * l1
+                    acc += l0.real * a.imag - l0.imag * a.real
+                lam[i0] = e0 * l0
+                if both:
+                    psi[i0] = e0 * a
+        elif kind == K_PARITY:
+            for i0 in range(start, start + run):
+                for x in range(4):  # |00>, |p>, |q>, |pq>: even parity first and last
+                    i = i0 | (pbit if x & 1 else 0) | (qbit if x & 2 else 0)
+                    even = x == 0 or x == 3
+                    a, l0 = psi[i], lam[i]
+                    if want:
+                        term = l0.real * a.imag - l0.imag * a.real
+                        acc += term if even else -term
+                    lam[i] = (e0 if even else e1) * l0
+                    if both:
+                        psi[i] = (e0 if even else e1) * a
+        elif kind == K_REAL:
+            r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
+            for i0 in range(start, start + run):
+                i1 = i0 + tbit
+                a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+                if want:  # Y: <λ|Yψ> = -i l0* b + i l1* a
+                    acc += l1.real * a.real + l1.imag * a.imag - l0.real * b.real - l0.imag * b.imag
+                lam[i0] = r00 * l0 + r01 * l1
+                lam[i1] = r10 * l0 + r11 * l1
+                if both:
+                    psi[i0] = r00 * a + r01 * b
+                    psi[i1] = r10 * a + r11 * b
+        elif kind == K_RX:
+            c, s = e0.real, -e1.imag
+            for i0 in range(start, start + run):
+                i1 = i0 + tbit
+                a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+                if want:  # X: <λ|Xψ> = l0* b + l1* a
+                    acc += l0.real * b.imag - l0.imag * b.real + l1.real * a.imag - l1.imag * a.real
+                lam[i0] = c * l0 + s * complex(l1.imag, -l1.real)
+                lam[i1] = c * l1 + s * complex(l0.imag, -l0.real)
+                if both:
+                    psi[i0] = c * a + s * complex(b.imag, -b.real)
+                    psi[i1] = c * b + s * complex(a.imag, -a.real)
+        elif kind == K_DIAG:
+            for i0 in range(start, start + run):
+                i1 = i0 + tbit
+                a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+                if want:  # Z: <λ|Zψ> = l0* a - l1* b
+                    acc += l0.real * a.imag - l0.imag * a.real - l1.real * b.imag + l1.imag * b.real
+                lam[i0] = e0 * l0
+                lam[i1] = e1 * l1
+                if both:
+                    psi[i0] = e0 * a
+                    psi[i1] = e1 * b
+        else:  # a general 2x2 (U forms, constant matrices): no generator
+            for i0 in range(start, start + run):
+                i1 = i0 + tbit
+                a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
+                lam[i0] = e0 * l0 + e1 * l1
+                lam[i1] = e2 * l0 + e3 * l1
+                if both:
+                    psi[i0] = e0 * a + e1 * b
+                    psi[i1] = e2 * a + e3 * b
+        k += run
     return acc
 
 
@@ -736,28 +809,13 @@ def adjoint_rows(states, lams, phases, out, varies, n, code, static, qubits, ari
                                    moff[i], True)  # fmt: skip
             for b in range(first, last):
                 e = (b - first) * stride
+                single = count_k == 1  # then ψ is updated in the same pass as its λ
                 for k in range(count_k):  # λs first: their overlaps need ψ before the update
-                    g = _adjoint_lambda(
-                        states[b],
-                        lams[b, k],
-                        s >= 0,
-                        kind,
-                        E[0, e],
-                        E[1, e],
-                        E[2, e],
-                        E[3, e],
-                        c,
-                        s0,
-                        s1,
-                        s2,
-                        on,
-                        t,
-                        x,
-                        y,
-                        0,
-                        total,
-                    )
+                    g = _adjoint_lambda(states[b], lams[b, k], s >= 0, single, kind, E[0, e],
+                                        E[1, e], E[2, e], E[3, e], c, s0, s1, s2, on, t, x, y, 0,
+                                        total)  # fmt: skip
                     if s >= 0:
                         out[b, k, s] += gen_factor[i] * g
-            _apply_pair_kind(states, first, last, E, 0, stride, kind, c, s0, s1, s2, on, t, x, y,
-                             0, total)  # fmt: skip
+            if count_k > 1:
+                _apply_pair_kind(states, first, last, E, 0, stride, kind, c, s0, s1, s2, on, t, x,
+                                 y, 0, total)  # fmt: skip
