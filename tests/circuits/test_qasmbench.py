@@ -14,6 +14,7 @@ must simulate like qiskit's.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -26,8 +27,15 @@ from qml import Circuit, QmlError
 from qml.errors import QasmError
 from tests.reference import statevector
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "qasmbench"
-MISSING = f"QASMBench corpus not found at {CORPUS.resolve()} (../shared/qasmbench from the repo)"
+#: ../shared/qasmbench from the repository, unless QML_QASMBENCH names another folder.
+CORPUS = Path(
+    os.environ.get("QML_QASMBENCH")
+    or Path(__file__).resolve().parents[2] / ".." / "shared" / "qasmbench"
+)
+MISSING = (
+    f"QASMBench corpus not found at {CORPUS.resolve()} (../shared/qasmbench from the repo, "
+    "or set QML_QASMBENCH)"
+)
 
 #: Files (without the ``_transpiled`` suffix) that are not unitary, and the word qml's refusal
 #: must contain.
