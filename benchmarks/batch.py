@@ -7,9 +7,9 @@ What is measured
     with weights w shared by the whole batch, and the output is <Z_i> for every qubit.
     Sizes: n = 4 and 8 qubits, batches of 256 and 1024 samples (``--qubits``, ``--batch``).
 
-    - qml: one ``qml.simulate(circuit, params=P)`` call with ``P`` of shape
-      ``(B, n_params)`` in ``circuit.parameters`` order, then <Z_i> from the states with
-      vectorised numpy (``|ψ|²`` times a ±1 sign table; no loop over samples);
+    - qml: one ``qml.expectation(circuit, [Z_0, ..., Z_{n-1}], params=P)`` call with ``P``
+      of shape ``(B, n_params)`` in ``circuit.parameters`` order (states and every <Z_i>
+      in one batched pass, no loop over samples);
     - qiskit-aer: ``qiskit_aer.primitives.EstimatorV2`` (method "statevector",
       ``default_precision=0``, i.e. exact expectation values without shots), one job for the
       whole batch: the circuit from ``Circuit.to_qiskit()``, the n observables Z_i as an
@@ -97,23 +97,15 @@ def parameter_matrix(names: list[str], features: np.ndarray, weights: np.ndarray
     return np.column_stack(columns)
 
 
-def z_signs(num_qubits: int) -> np.ndarray:
-    """``(2**n, n)`` table of the eigenvalue of Z_i (+1 or -1) on every basis state."""
-    indices = np.arange(1 << num_qubits)[:, None]
-    bits = (indices >> np.arange(num_qubits)[None, :]) & 1
-    return 1.0 - 2.0 * bits
-
-
 def qml_forward(qml: Any, num_qubits: int, layers: int) -> Forward:
-    """qml's forward pass: one batched ``qml.simulate``, then <Z_i> = |ψ|² @ signs."""
+    """qml's forward pass: one batched ``qml.expectation`` of every <Z_i>."""
     circuit = classifier_circuit(qml, num_qubits, layers)
     names = [parameter.name for parameter in circuit.parameters]
-    signs = z_signs(num_qubits)
+    observables = [qml.Pauli.on("Z", [q], num_qubits) for q in range(num_qubits)]
 
     def forward(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        states = qml.simulate(circuit, params=parameter_matrix(names, features, weights))
-        probabilities = states.real**2 + states.imag**2
-        return probabilities @ signs
+        params = parameter_matrix(names, features, weights)
+        return np.asarray(qml.expectation(circuit, observables, params=params))
 
     return forward
 
@@ -198,7 +190,7 @@ def benchmark(
     reference = time_forward(
         qml_forward(qml, num_qubits, layers), features, weights, repeat, threads
     )
-    rows = [["qml.simulate + numpy <Z>", str(threads), *_cells(reference, batch), "-", "ref"]]
+    rows = [["qml.expectation", str(threads), *_cells(reference, batch), "-", "ref"]]
     agree = True
     peers: list[tuple[str, Forward | None]] = [
         ("aer EstimatorV2 (one job)", aer_forward(qml, num_qubits, layers, threads)),

@@ -143,9 +143,13 @@ def chain_rule(
     columns = {p: i for i, p in enumerate(program.parameters)}
     out = np.zeros((*slot_grads.shape[:-1], len(program.parameters)))
     if table.affine_index:
-        one_hot = np.zeros((len(table.affine_index), len(program.parameters)))
-        one_hot[np.arange(len(table.affine_index)), table.affine_column] = table.affine_scale
-        out += slot_grads[..., table.affine_index] @ one_hot
+        contributions = slot_grads[..., table.affine_index] * table.affine_scale
+        if len(set(table.affine_column)) == len(table.affine_column):
+            out[..., table.affine_column] += contributions  # each parameter feeds one slot
+        else:  # shared parameters: their slots' contributions sum
+            one_hot = np.zeros((len(table.affine_index), len(program.parameters)))
+            one_hot[np.arange(len(table.affine_index)), table.affine_column] = 1.0
+            out += contributions @ one_hot
     for s, expression in zip(table.general_index, table.general_expression, strict=True):
         for p in expression.parameters:
             derivative = np.asarray(expression.derivative(p).evaluate(values))
