@@ -186,7 +186,15 @@ class Program:
         """``exp(i*angle/2)`` per slot, ``(Bp, n_slots)``: what the kernels read."""
         if angles is None:
             angles = self.angles(values or {})
-        return np.exp(0.5j * angles)
+        angles = np.asarray(angles)
+        if angles.shape[0] == 1:
+            return np.exp(0.5j * angles)
+        # columns shared by every row (weights) need one exp, not one per sample
+        varying = (angles[1:] != angles[:1]).any(axis=0)
+        out = np.empty(angles.shape, dtype=np.complex128)
+        out[:, varying] = np.exp(0.5j * angles[:, varying])
+        out[:, ~varying] = np.exp(0.5j * angles[0, ~varying])
+        return out
 
 
 _DIAGONAL_CODES = {OP_DIAG1, OP_RZ, OP_P, OP_CZ, OP_CCZ, OP_CP, OP_CRZ, OP_RZZ}
