@@ -259,13 +259,14 @@ class Parameter(ParameterExpression):
     two different parameters with the same name.
     """
 
-    __slots__ = ("_name", "_uuid")
+    __slots__ = ("_hash", "_name", "_uuid")
 
     def __init__(self, name: str, *, uuid: uuid_module.UUID | None = None) -> None:
         if not isinstance(name, str) or not name:
             raise QmlTypeError(f"a Parameter needs a non-empty string name, got {name!r}")
         self._name = name
         self._uuid = uuid or uuid_module.uuid4()
+        self._hash = hash(self._uuid)  # parameters key many dicts; hash once
         super().__init__({((self, 1),): 1.0})
 
     @property
@@ -289,7 +290,7 @@ class Parameter(ParameterExpression):
         return ParameterExpression.__eq__(self, other)
 
     def __hash__(self) -> int:
-        return hash(self._uuid)
+        return self._hash
 
     def __str__(self) -> str:
         return self._name

@@ -106,10 +106,15 @@ def _gradient_program(circuit: Circuit, method: str) -> tuple[Circuit, Program]:
 # -- running a program at given slot angles (either backend) ---------------------------------------
 
 
-def execute(program: Program, states: np.ndarray, angles: np.ndarray) -> None:
-    """Run ``program`` on ``states`` with slot ``angles`` ``(Bp, n_slots)``, in place."""
+def execute(
+    program: Program, states: np.ndarray, angles: np.ndarray, phases: np.ndarray | None = None
+) -> None:
+    """Run ``program`` on ``states`` with slot ``angles`` ``(Bp, n_slots)``, in place.
+
+    ``phases`` are the angles' ``exp(iθ/2)`` if the caller has them already.
+    """
     if engine.get_backend() == "numba":
-        engine.run(program, states, program.phases(angles=angles))
+        engine.run(program, states, program.phases(angles=angles) if phases is None else phases)
         return
     for i, gate in enumerate(program.gates):
         _numpy_gate(program, i, gate, angles).apply(states, program.qubits[i, : program.arity[i]])
@@ -123,12 +128,14 @@ def _numpy_gate(program: Program, i: int, gate: Any, angles: np.ndarray) -> Any:
     return gate.with_params(*(c if c.shape[0] > 1 else float(c[0]) for c in columns.T))
 
 
-def forward(program: Program, angles: np.ndarray, batch: int) -> np.ndarray:
+def forward(
+    program: Program, angles: np.ndarray, batch: int, phases: np.ndarray | None = None
+) -> np.ndarray:
     """Final states ``(batch, 2**n)`` of ``program`` at slot ``angles`` (global phase left out)."""
     check_fits(program.num_qubits, batch, copies=2 + engine.workspace_copies())
     states = np.zeros((batch, 1 << program.num_qubits), dtype=np.complex128)
     states[:, 0] = 1
-    execute(program, states, angles)
+    execute(program, states, angles, phases)
     return states
 
 
@@ -140,7 +147,6 @@ def chain_rule(
 ) -> np.ndarray:
     """``(..., n_slots)`` derivatives by slot angle -> ``(..., n_params)`` by parameter."""
     table = program.slots
-    columns = {p: i for i, p in enumerate(program.parameters)}
     out = np.zeros((*slot_grads.shape[:-1], len(program.parameters)))
     if table.affine_index:
         contributions = slot_grads[..., table.affine_index] * table.affine_scale
@@ -150,6 +156,7 @@ def chain_rule(
             one_hot = np.zeros((len(table.affine_index), len(program.parameters)))
             one_hot[np.arange(len(table.affine_index)), table.affine_column] = 1.0
             out += contributions @ one_hot
+    columns = {p: i for i, p in enumerate(program.parameters)} if table.general_index else {}
     for s, expression in zip(table.general_index, table.general_expression, strict=True):
         for p in expression.parameters:
             derivative = np.asarray(expression.derivative(p).evaluate(values))
@@ -158,9 +165,17 @@ def chain_rule(
     return out
 
 
-def _to_circuit_order(grads: np.ndarray, expanded: Circuit, circuit: Circuit) -> np.ndarray:
+def circuit_order(expanded: Circuit, circuit: Circuit) -> np.ndarray:
+    """Where each of ``circuit.parameters`` sits in ``expanded.parameters`` (-1: nowhere)."""
     position = {p: i for i, p in enumerate(expanded.parameters)}
-    order = [position.get(p, -1) for p in circuit.parameters]
+    return np.array([position.get(p, -1) for p in circuit.parameters], dtype=np.int64)
+
+
+def _to_circuit_order(grads: np.ndarray, expanded: Circuit, circuit: Circuit) -> np.ndarray:
+    return _reorder(grads, circuit_order(expanded, circuit))
+
+
+def _reorder(grads: np.ndarray, order: np.ndarray) -> np.ndarray:
     padded = np.concatenate([grads, np.zeros((*grads.shape[:-1], 1))], axis=-1)
     return padded[..., order]  # parameters only in the global phase get zeros (index -1)
 
@@ -201,7 +216,7 @@ def _apply_pauli_sums(states: np.ndarray, coefficients: np.ndarray, table: TermT
 
 def backward(
     program: Program, states: np.ndarray, angles: np.ndarray, coefficients: np.ndarray,
-    table: TermTable,
+    table: TermTable, phases: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
     """The adjoint sweep: ``(B, K, n_slots)`` derivatives of ``K`` weighted observables.
 
@@ -216,7 +231,7 @@ def backward(
 
         generators = (program.gen_on, program.gen_x, program.gen_z, program.gen_y,
                       program.gen_factor, program.gen_slot)  # fmt: skip
-        phases = program.phases(angles=angles)
+        phases = program.phases(angles=angles) if phases is None else phases
         engine.map_rows(kernels.adjoint_rows, (states, lams, phases, out),
                         (program.varying_ops(phases), program.num_qubits,
                          *program.kernel_arrays(), *generators),
@@ -383,6 +398,7 @@ class ExpectationFunction:
         self.table = TermTable(self.observables, circuit.num_qubits)
         position = {p: i for i, p in enumerate(circuit.parameters)}
         self._columns = [position[p] for p in self.program.parameters]
+        self._order = circuit_order(self.expanded, circuit)
 
     def _angles(self, params: np.ndarray) -> tuple[np.ndarray, dict[Parameter, Any]]:
         params = np.asarray(params, dtype=np.float64)
@@ -409,7 +425,8 @@ class ExpectationFunction:
         """``(values (B, K), pullback)``; ``pullback(dL/dvalues (B, K)) -> dL/dparams (B, P)``."""
         angles, values = self._angles(params)
         rows = angles.shape[0]
-        final = forward(self.program, angles, rows)
+        phases = self.program.phases(angles=angles) if engine.get_backend() == "numba" else None
+        final = forward(self.program, angles, rows, phases)
         energies = term_values(final, self.table) @ self.table.coefficients
 
         def pullback(grad_outputs: Any) -> np.ndarray:
@@ -418,9 +435,9 @@ class ExpectationFunction:
                 raise ShapeError(f"grad_outputs must have shape {energies.shape}, got "
                                  f"{weights.shape}")  # fmt: skip
             coefficients = np.ascontiguousarray((weights @ self.table.coefficients.T)[:, None, :])
-            slot_grads = backward(self.program, final.copy(), angles, coefficients, self.table)
-            grads = chain_rule(slot_grads[:, 0], self.program, values)
-            return _to_circuit_order(grads, self.expanded, self.circuit)
+            slot_grads = backward(self.program, final.copy(), angles, coefficients, self.table,
+                                  phases)  # fmt: skip
+            return _reorder(chain_rule(slot_grads[:, 0], self.program, values), self._order)
 
         return energies, pullback
 

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
 from qml.errors import StateTooLargeError
 
+#: Seconds a reading of the available memory stays fresh: training loops ask every step.
+_FRESH_FOR = 1.0
+_last_reading: tuple[float, int] = (-1e9, 0)
+
 
 def available_memory() -> int:
-    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit."""
+    """Bytes this process may still allocate: MemAvailable, capped by a cgroup limit.
+
+    Read at most once a second (reading /proc costs more than a small simulation).
+    """
+    global _last_reading
+    now = time.monotonic()
+    if now - _last_reading[0] < _FRESH_FOR:
+        return _last_reading[1]
+    _last_reading = (now, _read_available_memory())
+    return _last_reading[1]
+
+
+def _read_available_memory() -> int:
     limits = []
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:

@@ -167,7 +167,19 @@ class Program:
         return self.slots.angles(matrix, values)
 
     def varying_ops(self, phases: np.ndarray) -> np.ndarray:
-        """Per op: do its angles differ between the rows of ``phases``? (else shared)."""
+        """Per op: do its angles differ between the rows of ``phases``? (else shared).
+
+        Remembered for the last ``phases`` asked about: a forward pass and its
+        adjoint sweep ask about the same array.
+        """
+        last = getattr(self, "_last_varying", None)
+        if last is not None and last[0] is phases:
+            return last[1]
+        varies = self._varying_ops(phases)
+        self._last_varying = (phases, varies)
+        return varies
+
+    def _varying_ops(self, phases: np.ndarray) -> np.ndarray:
         if phases.shape[0] == 1:
             return np.zeros(len(self.code), dtype=bool)
         by_slot = np.concatenate([(phases[1:] != phases[:1]).any(axis=0), np.zeros(4, bool)])
