@@ -35,6 +35,9 @@ PARALLEL_AMPLITUDES = 1 << 16
 #: States of at least this many amplitudes run op by op over chunks, with fusion;
 #: smaller ones run whole circuits per sample, in cache.
 LARGE_STATE = 1 << 14
+#: Batches of small states fuse gates from this many amplitudes in all (below, building
+#: the fused numbers costs more than the passes it saves).
+FUSED_BATCH_AMPLITUDES = 1 << 15
 
 _backend: str | None = None
 _kernels: ModuleType | None = None
@@ -87,12 +90,16 @@ def evolve(state: np.ndarray, circuit: Circuit, values: dict[Parameter, Any]) ->
         for gate, qubits in circuit:
             gate.bind(values).apply(state, qubits)
         return
-    phases = program.phases(values)
-    if state.shape[1] >= LARGE_STATE and phases.shape[0] == 1:
+    run_fused(program, state, program.phases(values))
+
+
+def run_fused(program: Program, states: np.ndarray, phases: np.ndarray) -> None:
+    """``run`` with gate fusion where the work makes it pay (large states, large batches)."""
+    if states.shape[1] >= LARGE_STATE or states.size >= FUSED_BATCH_AMPLITUDES:
         from qml.simulator.fusion import fuse
 
         program, phases = fuse(program, phases)
-    run(program, state, phases)
+    run(program, states, phases)
 
 
 def run(

@@ -19,7 +19,7 @@ table), so fusion never needs a second copy of any gate formula.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,40 +32,58 @@ class _Group:
     ops: list[int]
 
 
+#: Up to this many qubits a diagonal group is one table over the whole state (a single
+#: vectorised multiply); above, two tables over the low and high halves of the qubits.
+FULL_TABLE_QUBITS = 12
+
+
+def split_position(num_qubits: int) -> int:
+    """Qubits in the low table of a diagonal group (all of them for small states)."""
+    return num_qubits if num_qubits <= FULL_TABLE_QUBITS else num_qubits // 2
+
+
 def plan(program: Program) -> list[_Group]:
-    """The fused order of ``program``'s ops (structure only; cached on the program)."""
+    """The fused order of ``program``'s ops (structure only; cached on the program).
+
+    A diagonal group stays open and floats forward past ops on other qubits
+    (they commute), collecting the diagonal gates that follow, until an op
+    touches one of its qubits; it is placed just before that op. A one-qubit
+    chain grows while nothing else has touched its qubit.
+    """
     cached = getattr(program, "_fusion_plan", None)
     if cached is not None:
         return cached
     n = program.num_qubits
-    split = n // 2
+    split = split_position(n)
     groups: list[_Group] = []
-    blocker = [-1] * n  # latest non-diagonal group touching each qubit
-    toucher = [-1] * n  # latest group of any kind touching each qubit
-    open_diagonal = -1  # latest diagonal group
+    toucher = [-1] * n  # latest placed group touching each qubit
+    pending: list[int] = []  # the open diagonal group
+    pending_qubits: set[int] = set()
+
+    def place(group: _Group, qubits: set[int] | list[int]) -> None:
+        groups.append(group)
+        for q in qubits:
+            toucher[q] = len(groups) - 1
+
     for i in range(len(program.code)):
         qubits = [int(q) for q in program.qubits[i, : program.arity[i]]]
         if program.diagonal[i] and (max(qubits) < split or min(qubits) >= split):
-            if open_diagonal > max(blocker[q] for q in qubits):
-                target = open_diagonal
-                groups[target].ops.append(i)
-            else:
-                groups.append(_Group("diagonal", [i]))
-                target = open_diagonal = len(groups) - 1
-            for q in qubits:
-                toucher[q] = max(toucher[q], target)
+            pending.append(i)
+            pending_qubits.update(qubits)
             continue
+        if pending_qubits & set(qubits):
+            place(_Group("diagonal", pending), pending_qubits)
+            pending, pending_qubits = [], set()
         if len(qubits) == 1 and not program.diagonal[i]:
-            q = qubits[0]
-            last = toucher[q]
-            if last >= 0 and last == blocker[q] and groups[last].kind == "chain":
+            last = toucher[qubits[0]]
+            if last >= 0 and groups[last].kind == "chain":
                 groups[last].ops.append(i)
                 continue
-            groups.append(_Group("chain", [i]))
+            place(_Group("chain", [i]), qubits)
         else:
-            groups.append(_Group("op", [i]))
-        for q in qubits:
-            blocker[q] = toucher[q] = len(groups) - 1
+            place(_Group("op", [i]), qubits)
+    if pending:
+        place(_Group("diagonal", pending), pending_qubits)
     program._fusion_plan = groups  # type: ignore[attr-defined]
     return groups
 
@@ -86,67 +104,106 @@ def _run_small(
                     moff, program.mats, False, 0, len(ops), 1, 0, 1)  # fmt: skip
 
 
+@dataclass
+class _Layout:
+    """A fused program's arrays for one pattern of which groups fuse; data filled per call."""
+
+    program: Program
+    fused: list[tuple[_Group, int]]  # the fused groups and their data offsets in mats
+
+
 def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
-    """``program`` with its fused groups lowered to single ops, for shared ``phases``."""
+    """``program`` with its fusable groups lowered to single ops.
+
+    A group fuses when none of its ops' angles vary over the rows of ``phases``
+    (weights shared by a batch); its matrix or table is computed from row 0.
+    Other groups keep their ops, which is as valid: fusion only reorders ops
+    that commute. The layout is cached per pattern; each call computes only
+    the fused numbers.
+    """
     groups = plan(program)
     if len(groups) == len(program.code):
         return program, phases
+    varies = program.varying_ops(phases)
+    fusable = tuple(len(g.ops) > 1 and not varies[g.ops].any() for g in groups)
+    if not any(fusable):
+        return program, phases
+    layouts = program.__dict__.setdefault("_fusion_layouts", {})
+    layout = layouts.get(fusable)
+    if layout is None:
+        layout = layouts[fusable] = _build_layout(program, groups, fusable)
     n = program.num_qubits
-    split = n // 2
-    codes, rows, arities, slots, offsets, nslots = [], [], [], [], [], []
-    extra: list[np.ndarray] = []
-    size = len(program.mats)
-    for group in groups:
+    split = split_position(n)
+    shared = phases[:1]
+    extra = []
+    for group, _ in layout.fused:
         first = group.ops[0]
-        if len(group.ops) == 1:
-            codes.append(program.code[first])
-            rows.append(program.qubits[first])
-            arities.append(program.arity[first])
-            slots.append(program.slot[first])
-            offsets.append(program.moff[first])
-            nslots.append(program.nslots[first])
-            continue
-        row = np.zeros(program.qubits.shape[1], dtype=np.int64)
         if group.kind == "chain":
-            q = int(program.qubits[first, 0])
             # columns of the chain's matrix are its images of |0> and |1>
             basis = np.eye(2, dtype=np.complex128)
-            _run_small(program, group.ops, basis, 1, q, phases)
-            data = basis.T.ravel()
-            codes.append(OP_MAT1)
-            row[0] = q
-            arities.append(1)
+            _run_small(program, group.ops, basis, 1, int(program.qubits[first, 0]), shared)
+            extra.append(basis.T.ravel())
         else:
             low_ops = [i for i in group.ops if program.qubits[i, 0] < split]
             high_ops = [i for i in group.ops if program.qubits[i, 0] >= split]
             low = np.ones((1, 1 << split), dtype=np.complex128)
             high = np.ones((1, 1 << (n - split)), dtype=np.complex128)
             if low_ops:
-                _run_small(program, low_ops, low, split, 0, phases)
+                _run_small(program, low_ops, low, split, 0, shared)
             if high_ops:
-                _run_small(program, high_ops, high, n - split, split, phases)
-            data = np.concatenate([low[0], high[0]])
-            codes.append(OP_DIAGSPLIT)
+                _run_small(program, high_ops, high, n - split, split, shared)
+            extra.append(np.concatenate([low[0], high[0]]))
+    return replace(layout.program, mats=np.concatenate([program.mats, *extra])), phases
+
+
+def _build_layout(program: Program, groups: list[_Group], fusable: tuple[bool, ...]) -> _Layout:
+    """The op arrays of the fused program for one fusable pattern."""
+    n = program.num_qubits
+    split = split_position(n)
+    keep: list[int] = []  # original ops kept, -1 for a fused one
+    rows, fused, size = [], [], len(program.mats)
+    codes = []
+    for group, fuses in zip(groups, fusable, strict=True):
+        if not fuses:
+            keep.extend(group.ops)
+            codes.extend(int(program.code[i]) for i in group.ops)
+            rows.extend(program.qubits[i] for i in group.ops)
+            continue
+        row = np.zeros(program.qubits.shape[1], dtype=np.int64)
+        if group.kind == "chain":
+            row[0] = int(program.qubits[group.ops[0], 0])
+            codes.append(OP_MAT1)
+            width = 4
+        else:
             row[0] = split
-            arities.append(0)
+            codes.append(OP_DIAGSPLIT)
+            width = (1 << split) + (1 << (n - split))
+        keep.append(-1)
         rows.append(row)
-        slots.append(0)
-        nslots.append(0)
-        offsets.append(size)
-        extra.append(data)
-        size += data.size
-    fused = Program(
+        fused.append((group, size))
+        size += width
+    kept = np.array(keep)
+    is_kept = kept >= 0
+    source = np.where(is_kept, kept, 0)
+    offsets = np.where(is_kept, program.moff[source], 0)
+    offsets[~is_kept] = [offset for _, offset in fused]
+    arity = np.where(is_kept, program.arity[source], 0)
+    arity[~is_kept] = [1 if g.kind == "chain" else 0 for g, _ in fused]
+    out = Program(
         num_qubits=n,
         parameters=program.parameters,
         code=np.array(codes, dtype=np.int64),
         qubits=np.array(rows, dtype=np.int64),
-        arity=np.array(arities, dtype=np.int64),
-        slot=np.array(slots, dtype=np.int64),
-        moff=np.array(offsets, dtype=np.int64),
-        mats=np.concatenate([program.mats, *extra]),
+        arity=arity.astype(np.int64),
+        slot=np.where(is_kept, program.slot[source], 0).astype(np.int64),
+        moff=offsets.astype(np.int64),
+        mats=program.mats,
         slots=program.slots,
         diagonal=np.zeros(len(codes), dtype=bool),
-        nslots=np.array(nslots, dtype=np.int64),
+        nslots=np.where(is_kept, program.nslots[source], 0).astype(np.int64),
     )
-    fused.static = static_table(fused.code, fused.qubits, fused.arity, fused.mats, fused.moff)
-    return fused, phases
+    # fused chains are general complex matrices whatever their values: decode with a
+    # placeholder that says so (their numbers arrive per call)
+    placeholder = np.concatenate([program.mats, np.full(size - len(program.mats), 1j)])
+    out.static = static_table(out.code, out.qubits, out.arity, placeholder, out.moff)
+    return _Layout(out, fused)

@@ -114,7 +114,9 @@ def execute(
     ``phases`` are the angles' ``exp(iθ/2)`` if the caller has them already.
     """
     if engine.get_backend() == "numba":
-        engine.run(program, states, program.phases(angles=angles) if phases is None else phases)
+        engine.run_fused(
+            program, states, program.phases(angles=angles) if phases is None else phases
+        )
         return
     for i, gate in enumerate(program.gates):
         _numpy_gate(program, i, gate, angles).apply(states, program.qubits[i, : program.arity[i]])
