@@ -283,7 +283,7 @@ def _parameter_shift(
     rng = np.random.default_rng(seed)
     slot_grads = np.zeros((batch, len(observables), table.count))
     size = 1 << circuit.num_qubits
-    chunk = max(1, (1 << 24) // (batch * size))  # shifted circuits per pass: about 256 MiB
+    chunk = max(1, (1 << 20) // (batch * size))  # shifted circuits per pass: about 16 MiB
     for start in range(0, len(shifts), chunk):
         part = shifts[start : start + chunk]
         shifted = np.repeat(angles[None], len(part), axis=0)
