@@ -256,30 +256,15 @@ def _halves(v, kind, e0, e1, e2, e3):
 
 
 @njit(**_JIT)
-def _pair_blocks(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b, lo, hi):
-    """Uncontrolled one-qubit ops on a long target: whole blocks through ``_halves``.
-
-    Base indices ``[lo, hi)``; partial blocks at the ends (a thread's share
-    may start or stop inside one) go through the general primitive.
-    """
-    tbit = 1 << t
-    step = tbit << 1
-    first_block = (lo + tbit - 1) >> t
-    last_block = hi >> t
+def _pair_blocks(rows, first, last, E, col, stride, kind, t, first_block, last_block):
+    """Uncontrolled one-qubit ops on a long target: whole blocks through ``_halves``."""
+    step = 2 << t
     for r in range(first, last):
         e = col + (r - first) * stride
         e0, e1, e2, e3 = E[0, e], E[1, e], E[2, e], E[3, e]
         psi = rows[r]
         for block in range(first_block, last_block):
             _halves(psi[block * step : (block + 1) * step], kind, e0, e1, e2, e3)
-    head_end = min(hi, first_block << t)
-    if lo < head_end:
-        _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b,
-                        lo, head_end)  # fmt: skip
-    tail_start = max(lo, last_block << t)
-    if tail_start < hi and tail_start >= head_end:
-        _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b,
-                        tail_start, hi)  # fmt: skip
 
 
 @njit(**_JIT)
@@ -415,12 +400,21 @@ def _apply_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2,
     Uncontrolled one-qubit ops on targets ``t >= HALVES_FROM`` take the
     vectorised block form.
     """
+    # whole blocks of long uncontrolled targets vectorised; the rest, and partial blocks
+    # where a thread's share starts or stops inside one, in the general form (one call
+    # site for it: every inlined copy costs compilation time)
+    head = (lo, hi)
+    tail = (hi, hi)
     if count == 1 and t >= HALVES_FROM and kind <= K_DIAG:
-        _pair_blocks(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b, lo,
-                     hi)  # fmt: skip
-    else:
-        _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b,
-                        lo, hi)  # fmt: skip
+        first_block, last_block = (lo + (1 << t) - 1) >> t, hi >> t
+        head_end = min(hi, first_block << t)
+        _pair_blocks(rows, first, last, E, col, stride, kind, t, first_block, last_block)
+        head = (lo, head_end)
+        tail = (max(lo, last_block << t, head_end), hi)
+    for start, stop in (head, tail):
+        if start < stop:
+            _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t,
+                            a, b, start, stop)  # fmt: skip
 
 
 @njit(**_JIT)
