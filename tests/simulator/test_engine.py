@@ -22,17 +22,13 @@ pytestmark = pytest.mark.skipif(engine.get_backend() != "numba", reason="numba i
 
 @pytest.fixture
 def numpy_backend():
-    engine.set_backend("numpy")
-    yield
-    engine.set_backend(None)
+    with engine.using_backend("numpy"):
+        yield
 
 
 def simulate_with(backend: str, circuit: qml.Circuit, params=None, **options) -> np.ndarray:
-    engine.set_backend(backend)
-    try:
+    with engine.using_backend(backend):
         return qml.simulate(circuit, params, **options)
-    finally:
-        engine.set_backend(None)
 
 
 def random_layers(n: int, layers: int, seed: int) -> qml.Circuit:

@@ -9,9 +9,6 @@ between gates and used inside expressions (``2*a + 1``, ``a*b``, ``a**2``).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -48,16 +45,6 @@ FINITE_DIFF_TOLERANCE = 1e-6
 GRADIENT_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=40)
 
 
-@contextlib.contextmanager
-def backend(name: str) -> Iterator[None]:
-    """Run the block on the named simulator backend."""
-    engine.set_backend(name)
-    try:
-        yield
-    finally:
-        engine.set_backend(None)
-
-
 def tolerance(method: str) -> float:
     return FINITE_DIFF_TOLERANCE if method == "finite-diff" else EXACT_TOLERANCE
 
@@ -88,7 +75,7 @@ def test_gradient_matches_qiskit_finite_differences(method, name, spec, batch, s
     circuit = spec.qml_circuit()
     terms = data.draw(pauli_terms(circuit.num_qubits))
     params = random_rows(circuit, batch, seed)
-    with backend(name):
+    with engine.using_backend(name):
         grads = qml.gradient(circuit, qml_observable(terms), params, method=method)
     expected = oracle_jacobian(spec, circuit, params, [terms])[:, 0]
     assert grads.shape == params.shape
@@ -144,7 +131,7 @@ def test_every_rotation_gate_differentiates_like_qiskit(gate, method, name):
     circuit = spec.qml_circuit()
     terms = [(0.7, "ZXY"), (-1.3, "YIZ"), (0.4, "IXX")]
     params = np.array([[0.37, -1.21], [1.9, 0.6]])
-    with backend(name):
+    with engine.using_backend(name):
         grads = qml.gradient(circuit, qml_observable(terms), params, method=method)
     expected = oracle_jacobian(spec, circuit, params, [terms])[:, 0]
     np.testing.assert_allclose(grads, expected, rtol=0, atol=tolerance(method))
@@ -179,7 +166,7 @@ def test_adjoint_and_parameter_shift_agree_to_1e_8(name, spec, batch, seed, data
     circuit = spec.qml_circuit()
     observable = qml_observable(data.draw(pauli_terms(circuit.num_qubits)))
     params = random_rows(circuit, batch, seed)
-    with backend(name):
+    with engine.using_backend(name):
         adjoint = qml.gradient(circuit, observable, params, method="adjoint")
         shift = qml.gradient(circuit, observable, params, method="parameter-shift")
     np.testing.assert_allclose(adjoint, shift, rtol=0, atol=1e-8)
@@ -331,7 +318,7 @@ def test_vjp_equals_grad_outputs_times_the_qiskit_jacobian(
     terms = [data.draw(pauli_terms(circuit.num_qubits)) for _ in range(count)]
     observables = [qml_observable(t) for t in terms] if as_list else qml_observable(terms[0])
     params = random_rows(circuit, batch, seed)
-    with backend(name):
+    with engine.using_backend(name):
         values, pullback = qml.vjp(circuit, observables, params, method=method)
         rng = np.random.default_rng(seed)
         grad_outputs = rng.normal(size=np.shape(values))
@@ -357,7 +344,7 @@ def test_expectation_function_values_and_vjp_match_qiskit(name, spec, seed, data
     circuit = spec.qml_circuit()
     terms = [data.draw(pauli_terms(circuit.num_qubits)) for _ in range(2)]
     params = random_rows(circuit, 3, seed)
-    with backend(name):
+    with engine.using_backend(name):
         function = ExpectationFunction(circuit, [qml_observable(t) for t in terms])
         values = function(params)
         again, pullback = function.vjp(params)

@@ -7,9 +7,6 @@ exact distributions (from qiskit) for statistical checks of samples and shot est
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -32,16 +29,6 @@ from tests.variational import (
 )
 
 BACKENDS = ("numba", "numpy")
-
-
-@contextlib.contextmanager
-def backend(name: str) -> Iterator[None]:
-    """Run the block on the named simulator backend."""
-    engine.set_backend(name)
-    try:
-        yield
-    finally:
-        engine.set_backend(None)
 
 
 def qiskit_state(circuit: qml.Circuit) -> Statevector:
@@ -85,7 +72,7 @@ def clbit_distribution(circuit: qml.Circuit) -> dict[str, float]:
 @given(circuits(max_qubits=5, max_gates=12), st.data())
 def test_expectation_of_a_pauli_sum_matches_qiskit(name, circuit, data):
     terms = data.draw(pauli_terms(circuit.num_qubits))
-    with backend(name):
+    with engine.using_backend(name):
         value = qml.expectation(circuit, qml_observable(terms))
     assert isinstance(value, float)
     expected = qiskit_state(circuit).expectation_value(qiskit_observable(terms)).real
@@ -97,7 +84,7 @@ def test_expectation_of_a_pauli_sum_matches_qiskit(name, circuit, data):
 @given(circuits(max_qubits=5, max_gates=12), st.data())
 def test_expectation_of_an_observable_list_matches_qiskit(name, circuit, data):
     terms = data.draw(st.lists(pauli_terms(circuit.num_qubits), min_size=1, max_size=4))
-    with backend(name):
+    with engine.using_backend(name):
         values = qml.expectation(circuit, [qml_observable(t) for t in terms])
     state = qiskit_state(circuit)
     expected = [state.expectation_value(qiskit_observable(t)).real for t in terms]
@@ -115,7 +102,7 @@ def test_batched_expectation_matches_qiskit_row_by_row(name, spec, batch, as_lis
         -2, 2, (batch, circuit.num_parameters)
     )
     observables = [qml_observable(t) for t in terms]
-    with backend(name):
+    with engine.using_backend(name):
         values = qml.expectation(circuit, observables if as_list else observables[0], rows)
     operators = [qiskit_observable(t) for t in terms]
     expected = np.array(
@@ -163,7 +150,7 @@ def test_expectation_refuses_an_empty_observable_list():
 @PROPERTY_SETTINGS
 @given(circuits(max_qubits=5, max_gates=12))
 def test_probabilities_match_qiskit(name, circuit):
-    with backend(name):
+    with engine.using_backend(name):
         probs = qml.probabilities(circuit)
     np.testing.assert_allclose(probs, qiskit_state(circuit).probabilities(), rtol=0, atol=1e-12)
 
@@ -188,7 +175,7 @@ def test_batched_marginals_match_qiskit_row_by_row(name, spec, data):
     rows = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).uniform(
         -2, 2, (3, circuit.num_parameters)
     )
-    with backend(name):
+    with engine.using_backend(name):
         probs = qml.probabilities(circuit, qubits, rows)
     expected = [
         Statevector(spec.qiskit_circuit(row_values(circuit, row))).probabilities(qubits)
@@ -293,7 +280,7 @@ SHOTS, MAX_TV = 20_000, 0.05
 @PROPERTY_SETTINGS
 @given(circuits(max_qubits=5, max_gates=12), st.integers(0, 2**32 - 1))
 def test_sample_distribution_is_close_to_the_exact_one(name, circuit, seed):
-    with backend(name):
+    with engine.using_backend(name):
         counts = qml.sample(circuit, SHOTS, seed=seed)
     assert sum(counts.values()) == SHOTS
     assert all(len(key) == circuit.num_qubits for key in counts)

@@ -7,8 +7,6 @@ included), dense ``Tr(rho O)`` with numpy, and the reference numpy density path.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from functools import reduce
 
 import numpy as np
@@ -45,15 +43,6 @@ AER = AerSimulator(method="density_matrix", fusion_enable=False)
 #: Gates Aer's density-matrix method runs as they are (others run as matrices, noiselessly).
 AER_NATIVE = set(AER.configuration().basis_gates) & (set(STANDARD_GATES) | {"unitary"})
 READOUT = ReadoutError([[0.92, 0.08], [0.3, 0.7]])
-
-
-@contextlib.contextmanager
-def backend(name: str) -> Iterator[None]:
-    engine.set_backend(name)
-    try:
-        yield
-    finally:
-        engine.set_backend(None)
 
 
 def aer_circuit(circuit: Circuit) -> QuantumCircuit:
@@ -285,7 +274,7 @@ def test_compiled_and_numpy_density_paths_agree(n: int) -> None:
     model.add_quantum_error(Depolarizing(0.3), ["ry"], [0])
     for params in (rows(3, n, seed=n), rows(1, n, seed=n)[0]):
         compiled = simulate_density(circuit, model, params)
-        with backend("numpy"):
+        with engine.using_backend("numpy"):
             reference = simulate_density(circuit, model, params)
         np.testing.assert_allclose(compiled, reference, atol=1e-12)
 

@@ -11,13 +11,16 @@ shape ``(B, 2**n)``. Two backends sit behind it:
 * ``"numpy"``: gate by gate through the gates' own numpy kernels; exact,
   simpler, and the fallback where numba is missing. Tests check both agree.
 
-Select with ``set_backend`` or the environment variable ``QML_BACKEND``.
+Select with ``set_backend``, ``using_backend`` (a ``with`` block) or the
+environment variable ``QML_BACKEND``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import pairwise
 from types import ModuleType
 from typing import Any
@@ -60,6 +63,18 @@ def set_backend(name: str | None) -> None:
     if name is not None and name not in BACKENDS:
         raise OptionError(f"unknown simulator backend {name!r}; choose one of {BACKENDS}")
     _backend = name
+
+
+@contextmanager
+def using_backend(name: str) -> Iterator[None]:
+    """Run the ``with`` block on the named backend, then restore the previous choice."""
+    global _backend
+    previous = _backend
+    set_backend(name)
+    try:
+        yield
+    finally:
+        _backend = previous
 
 
 def get_backend() -> str:
