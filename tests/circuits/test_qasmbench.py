@@ -46,24 +46,21 @@ NOT_UNITARY = {
     "inverseqft_n4": "'if_else' is not unitary",
     "qec_sm_n5": "'if_else' is not unitary",
 }
-#: Larger than this and the test is marked slow (hhl_n10: ~190 000 gates, ~10 s each here).
-SLOW_BYTES = 1_000_000
 
 _UNDECLARED_MEASURE = re.compile(r"^\s*measure\s+(\w+)\[\d+\]\s*->\s*\w+\[\d+\];\s*$")
 
 
-def corpus_params(select, *, slow_if_large: bool = False) -> list:
-    """The corpus files ``select`` accepts, as parameters named by their stems."""
+def corpus_params(select) -> list:
+    """The corpus files ``select`` accepts, as parameters named by their stems.
+
+    All of them run by default, the 3 MB hhl_n10 pair included (about 10 s each
+    here, most of it qiskit's own parser and Statevector).
+    """
     if not CORPUS.is_dir():
         return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="corpus-missing")]
-    params = []
-    for path in sorted(CORPUS.glob("*.qasm")):
-        if select(path):
-            large = slow_if_large and path.stat().st_size > SLOW_BYTES
-            params.append(
-                pytest.param(path, marks=[pytest.mark.slow] if large else [], id=path.stem)
-            )
-    return params
+    return [
+        pytest.param(path, id=path.stem) for path in sorted(CORPUS.glob("*.qasm")) if select(path)
+    ]
 
 
 def kind(path: Path) -> str | None:
@@ -90,7 +87,7 @@ def has_undeclared_measurements(path: Path) -> bool:
     return bool(undeclared_measurements(path.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("path", corpus_params(lambda p: kind(p) is None, slow_if_large=True))
+@pytest.mark.parametrize("path", corpus_params(lambda p: kind(p) is None))
 def test_qasmbench_circuit_simulates_like_qiskit(path):
     text = repaired(path.read_text(encoding="utf-8"))
     circuit = Circuit.from_qasm(text)
