@@ -183,3 +183,8 @@ def test_a_complex_coefficient_is_a_qml_error():
 def test_an_empty_sum_is_a_qml_error():
     with pytest.raises(qml.QmlError, match="at least one"):
         PauliSum([])
+
+
+def test_sum_of_paulis_adds_no_identity_term():
+    total = sum([qml.Pauli("ZI"), qml.Pauli("IZ")])
+    assert sorted(label for _, label in total.terms) == ["IZ", "ZI"]

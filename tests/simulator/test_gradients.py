@@ -420,3 +420,28 @@ def test_params_of_the_wrong_shape_is_a_qml_error():
 def test_an_observable_of_the_wrong_size_is_a_qml_error():
     with pytest.raises(qml.QmlError, match="acts on 3 qubit"):
         qml.gradient(small_circuit(), "ZZZ", [0.1])
+
+
+class _Givens(qml.gates.Gate):
+    """A user's one-parameter gate that qml knows no generator for."""
+
+    name, num_qubits, num_params = "givens", 1, 1
+
+    def _matrix(self, theta):
+        c, s = np.cos(theta / 2), np.sin(theta / 2)
+        return qml.gates.base.matrix_from_entries([[c, -s], [s, c]])
+
+
+@pytest.mark.parametrize("method", ["adjoint", "parameter-shift"])
+def test_a_gate_without_a_generator_is_refused_pointing_to_finite_differences(method):
+    circuit = qml.Circuit(1)
+    circuit.append(_Givens(qml.Parameter("a")), [0])
+    with pytest.raises(qml.QmlError, match=r"Givens.*finite-diff"):
+        qml.gradient(circuit, qml.Pauli("Z"), [0.3], method=method)
+
+
+def test_finite_differences_differentiate_any_gate():
+    circuit = qml.Circuit(1)
+    circuit.append(_Givens(qml.Parameter("a")), [0])
+    grad = qml.gradient(circuit, qml.Pauli("Z"), [0.3], method="finite-diff")
+    np.testing.assert_allclose(grad, [-np.sin(0.3)], atol=1e-8)  # <Z> = cos(a)

@@ -59,6 +59,8 @@ class PauliSum:
 
     # -- arithmetic -------------------------------------------------------------------------
     def __add__(self, other: Any) -> PauliSum:
+        if isinstance(other, numbers.Number) and other == 0:
+            return self  # sum([...]) starts from 0: adding it changes nothing
         other = as_observable(other) if not isinstance(other, numbers.Number) else other
         if isinstance(other, PauliSum):
             return PauliSum(self._terms + other._terms)

@@ -34,7 +34,7 @@ import numpy as np
 from qml.circuits import Circuit, Parameter
 from qml.circuits.observables import PauliSum
 from qml.errors import OptionError, QmlValueError, ShapeError, UnsupportedOperationError
-from qml.gates import CRY, RY, CPhase, Phase
+from qml.gates import CRY, RY, STANDARD_GATES, CPhase, Phase, Unitary
 from qml.simulator import engine
 from qml.simulator.measure import (
     TermTable,
@@ -96,11 +96,16 @@ def expand(circuit: Circuit) -> Circuit:
 
 def _gradient_program(circuit: Circuit, method: str) -> tuple[Circuit, Program]:
     expanded = expand(circuit)
-    try:
-        return expanded, compile_program(expanded, differentiable=True)
-    except UnsupportedOperationError as error:
-        raise UnsupportedOperationError(f"method={method!r}: {error}; method='finite-diff' "
-                                        "works for any gate") from None  # fmt: skip
+    for gate, _ in expanded:
+        known = type(gate) is STANDARD_GATES.get(gate.name) or isinstance(gate, Unitary)
+        if not known or (gate.num_params and gate.name not in SHIFT_RULES):
+            raise UnsupportedOperationError(
+                f"method={method!r} cannot differentiate through the gate "
+                f"{type(gate).__name__}: qml knows no generator or shift rule for it. "
+                "Use method='finite-diff', which works for any gate, or build the gate "
+                "from standard rotations"
+            )
+    return expanded, compile_program(expanded, differentiable=True)
 
 
 # -- running a program at given slot angles (either backend) ---------------------------------------
