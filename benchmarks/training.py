@@ -145,21 +145,11 @@ def head_and_pullback(
 
     ``pull`` maps dL/dz (B, n) to dL/dθ (n_weights,), the peer's vector-Jacobian product.
     """
-    from qml.hybrid.model import softmax
+    from qml.hybrid.model import head
 
     params = model.unflatten(vector)
-    logits = z @ params["head_weight"].T + params["head_bias"]
-    probs = softmax(logits)
-    rows = np.arange(len(targets))
-    loss = float(-np.mean(np.log(np.maximum(probs[rows, targets], 1e-300))))
-    d_logits = probs
-    d_logits[rows, targets] -= 1.0
-    d_logits /= len(targets)
-    grads = {
-        "theta": pull(d_logits @ params["head_weight"]),
-        "head_weight": d_logits.T @ z,
-        "head_bias": d_logits.sum(axis=0),
-    }
+    loss, d_z, grads, logits = head(params, z, targets)
+    grads["theta"] = pull(d_z)
     return loss, model.flatten(grads), logits
 
 

@@ -28,9 +28,6 @@ from qml.errors import (
 )
 from qml.gates import apply as kernels
 
-#: The structures a gate can declare; the simulator picks a kernel by them.
-STRUCTURES = ("dense", "diagonal", "permutation")
-
 
 def is_symbolic(value: Any) -> bool:
     """True for an unbound parameter or expression (anything with ``.parameters``)."""

@@ -74,6 +74,30 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(mean softmax cross-entropy, probabilities)`` of ``(B, C)`` logits, class indices."""
+    probs = softmax(logits)
+    picked = probs[np.arange(len(targets)), targets]
+    return float(-np.mean(np.log(np.maximum(picked, 1e-300)))), probs
+
+
+def head(
+    params: dict[str, np.ndarray], z: np.ndarray, targets: np.ndarray
+) -> tuple[float, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The classical head and its backward pass: ``(loss, dL/dz, head gradients, logits)``.
+
+    ``z`` is the read-out ``(B, n_qubits)``, ``targets`` class indices ``(B,)``;
+    the loss is the mean softmax cross-entropy of ``z @ W.T + b``.
+    """
+    logits = z @ params["head_weight"].T + params["head_bias"]
+    loss, probs = cross_entropy(logits, targets)
+    d_logits = probs
+    d_logits[np.arange(len(targets)), targets] -= 1.0
+    d_logits /= len(targets)
+    grads = {"head_weight": d_logits.T @ z, "head_bias": d_logits.sum(axis=0)}
+    return loss, d_logits @ params["head_weight"], grads, logits
+
+
 class HybridModel:
     """The network of an architecture, with flat parameter vectors for optimizers.
 
@@ -164,18 +188,8 @@ class HybridModel:
         params = self.unflatten(vector)
         angles = self.data_angles(params, inputs)
         z, pullback = self.readout.vjp(self._circuit_params(params, angles))
-        logits = z @ params["head_weight"].T + params["head_bias"]
-        probs = softmax(logits)
-        rows = np.arange(len(targets))
-        loss = float(-np.mean(np.log(np.maximum(probs[rows, targets], 1e-300))))
-        d_logits = probs
-        d_logits[rows, targets] -= 1.0
-        d_logits /= len(targets)
-        grads = {
-            "head_weight": d_logits.T @ z,
-            "head_bias": d_logits.sum(axis=0),
-        }
-        d_circuit = pullback(d_logits @ params["head_weight"])
+        loss, d_z, grads, logits = head(params, z, targets)
+        d_circuit = pullback(d_z)
         grads["theta"] = d_circuit[:, self.n_data :].sum(axis=0)
         if "dense_weight" in self.shapes:
             d_angles = d_circuit[:, : self.n_data]
@@ -193,6 +207,4 @@ class HybridModel:
     ) -> tuple[float, np.ndarray]:
         """``(mean cross-entropy, logits)`` without a gradient."""
         logits = self.logits(vector, inputs, shots, seed)
-        probs = softmax(logits)
-        picked = probs[np.arange(len(targets)), targets]
-        return float(-np.mean(np.log(np.maximum(picked, 1e-300)))), logits
+        return cross_entropy(logits, targets)[0], logits

@@ -45,9 +45,6 @@ LOWERING: dict[str, tuple[int, str | None]] = {
     "ecr": (OP_MAT2, "matrix"),
 }  # fmt: skip
 
-#: Widest gate whose qubits fit the fixed columns of ``Program.qubits``.
-MAX_DENSE_QUBITS = 10
-
 
 @dataclass
 class SlotTable:
