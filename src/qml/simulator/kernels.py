@@ -56,6 +56,9 @@ from qml.simulator.program import (
 )
 
 _JIT = {"cache": True, "fastmath": True, "nogil": True}
+# helpers called only from compiled code need no Python wrapper (compiling those wrappers
+# was about a tenth of the first call's compilation time)
+_INNER = {**_JIT, "no_cpython_wrapper": True}
 #: Amplitudes per block of rows in ``run_ops``: a block of states stays in the L2 cache.
 CACHE_AMPLITUDES = 1 << 15
 #: Targets from this qubit up run one-qubit ops in the vectorised block form (measured:
@@ -65,13 +68,13 @@ HALVES_FROM = 5
 RUNS_FROM = 2
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _insert0(k, q):
     """``k`` with a zero bit inserted at position ``q``."""
     return ((k >> q) << (q + 1)) | (k & ((1 << q) - 1))
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _base(k, count, s0, s1, s2):
     """Base index ``k`` with zeros inserted at the sorted positions ``s0 < s1 < s2``."""
     k = _insert0(k, s0)
@@ -89,7 +92,7 @@ def _base(k, count, s0, s1, s2):
 # (count, s0, s1, s2): the op's qubits, sorted; on: bits that must be set; t: the target.
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _run(k, hi, s0):
     """Length of the run of consecutive base indices from ``k`` that stay below bit ``s0``.
 
@@ -104,7 +107,7 @@ def _run(k, hi, s0):
     return min(low - (k & (low - 1)), hi - k)
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pair(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     tbit = 1 << t
     for r in range(first, last):
@@ -122,7 +125,7 @@ def _pair(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pair_real(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     # real matrices (RY, H) cost half the multiplications of complex ones
     tbit = 1 << t
@@ -141,7 +144,7 @@ def _pair_real(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, 
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pair_rx(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     # [[c, -is], [-is, c]]; -i*s*z is s*(z.imag - i*z.real)
     tbit = 1 << t
@@ -160,7 +163,7 @@ def _pair_rx(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pair_diag(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi):
     tbit = 1 << t
     for r in range(first, last):
@@ -177,7 +180,7 @@ def _pair_diag(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, 
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _phase(rows, first, last, E, col, stride, count, s0, s1, s2, on, lo, hi):
     # P, CP, CZ, CCZ: only the amplitudes with every op bit set change
     for r in range(first, last):
@@ -192,7 +195,7 @@ def _phase(rows, first, last, E, col, stride, count, s0, s1, s2, on, lo, hi):
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _swap(rows, first, last, count, s0, s1, s2, on, a, b, lo, hi):
     # X, CX, CCX (a = 0, b = target bit), SWAP, CSWAP (a, b = the swapped bits)
     for r in range(first, last):
@@ -208,7 +211,7 @@ def _swap(rows, first, last, count, s0, s1, s2, on, a, b, lo, hi):
             k += run
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _parity(rows, first, last, E, col, stride, count, s0, s1, s2, pbit, qbit, lo, hi):
     # RZZ: phase by the parity of the bits pbit and qbit
     for r in range(first, last):
@@ -223,7 +226,7 @@ def _parity(rows, first, last, E, col, stride, count, s0, s1, s2, pbit, qbit, lo
             psi[i | pbit | qbit] *= even
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _halves(v, kind, e0, e1, e2, e3):
     """A one-qubit matrix on the pairs ``(v[j], v[j + h])``, ``h = len(v) // 2``.
 
@@ -255,7 +258,7 @@ def _halves(v, kind, e0, e1, e2, e3):
             v[j + h] = e2 * a + e3 * b
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pair_blocks(rows, first, last, E, col, stride, kind, t, first_block, last_block):
     """Uncontrolled one-qubit ops on a long target: whole blocks through ``_halves``."""
     step = 2 << t
@@ -267,7 +270,7 @@ def _pair_blocks(rows, first, last, E, col, stride, kind, t, first_block, last_b
             _halves(psi[block * step : (block + 1) * step], kind, e0, e1, e2, e3)
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _mat2(psi, count, s0, s1, s2, p, q, m, lo, hi):
     # m: 16 entries row-major; index bit 0 is qubit p, bit 1 is qubit q
     pbit, qbit = 1 << p, 1 << q
@@ -282,7 +285,7 @@ def _mat2(psi, count, s0, s1, s2, p, q, m, lo, hi):
         psi[i3] = m[12] * a0 + m[13] * a1 + m[14] * a2 + m[15] * a3
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _matk(psi, qs, k, mats, moff, adjoint, lo, hi):
     # any k-qubit matrix; qs[j] is the gate's qubit j; m is (2**k)**2 row-major
     d = 1 << k
@@ -314,14 +317,14 @@ def _matk(psi, qs, k, mats, moff, adjoint, lo, hi):
             psi[i | offsets[r]] = acc
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _row_times(v, mats, low, f):
     """``v[j] *= f * mats[low + j]``: one row of a split diagonal (vectorisable)."""
     for j in range(v.shape[0]):
         v[j] *= f * mats[low + j]
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _diagsplit(psi, mats, low, high, h, lo, hi):
     # a diagonal over all qubits that factors into the low h bits times the rest:
     # row i >> h of length 2**h takes high[row] times the low table
@@ -349,7 +352,7 @@ def work(code, arity, n):
     return 1 << (n - arity)
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _entries(code, ph, slot, mats, moff, adjoint):
     """The 2x2 numbers an op's primitive needs, from its slot phases or constant data.
 
@@ -392,7 +395,7 @@ def _entries(code, ph, slot, mats, moff, adjoint):
     return g * c, -g * elam * s, g * ephi * s, g * ephi * elam * c
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _apply_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b, lo,
                      hi):  # fmt: skip
     """Dispatch a two-amplitude primitive by ``kind`` (see ``program.static_table``).
@@ -417,7 +420,7 @@ def _apply_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2,
                             a, b, start, stop)  # fmt: skip
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, on, t, a, b, lo,
                     hi):  # fmt: skip
     """The primitives in their general (bit-insertion) form."""
@@ -437,24 +440,22 @@ def _flat_pair_kind(rows, first, last, E, col, stride, kind, count, s0, s1, s2, 
         _pair(rows, first, last, E, col, stride, count, s0, s1, s2, on, t, lo, hi)
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _fill_entries(E, code, phases, varies, first, last, slot, mats, moff, adjoint):
     """Put the op's numbers for rows ``first:last`` in ``E``; returns the column stride.
 
     One shared column (stride 0) when the op's angles do not vary over the batch.
     """
-    if phases.shape[0] == 1 or not varies:
-        m00, m01, m10, m11 = _entries(code, phases[0], slot, mats, moff, adjoint)
-        E[0, 0], E[1, 0], E[2, 0], E[3, 0] = m00, m01, m10, m11
-        return 0
-    for r in range(first, last):
-        m00, m01, m10, m11 = _entries(code, phases[r], slot, mats, moff, adjoint)
-        c = r - first
+    shared = phases.shape[0] == 1 or not varies
+    for c in range(1 if shared else last - first):
+        # one call site: each inlined copy of _entries costs compilation time
+        m00, m01, m10, m11 = _entries(code, phases[0 if shared else first + c], slot, mats, moff,
+                                      adjoint)  # fmt: skip
         E[0, c], E[1, c], E[2, c], E[3, c] = m00, m01, m10, m11
-    return 1
+    return 0 if shared else 1
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _apply_wide(psi, code, qs, arity, ph, slot, mats, moff, adjoint, lo, hi):
     """Dense 4x4 ops (constant, RXX, RYY, RZX), k-qubit matrices and split diagonals."""
     if code == OP_DIAGSPLIT:
@@ -540,7 +541,7 @@ def run_wide(states, phases, n, code, qubits, arity, slot, moff, mats, adjoint, 
 # -- observables and gradients ----------------------------------------------------------------
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _bit_parity(v):
     """popcount(v) & 1."""
     v ^= v >> 32
@@ -600,7 +601,7 @@ def apply_pauli_sum(states, out, coefficients, x, z, n_y):
             _pauli_sum(psi, out[b, k], coefficients[b, k], x, z, n_y, phases)
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _pauli_sum(psi, target, coefficients, x, z, n_y, phases):
     target[:] = 0
     for t in range(x.shape[0]):
@@ -612,7 +613,7 @@ def _pauli_sum(psi, target, coefficients, x, z, n_y, phases):
             target[j ^ x[t]] += -value if _bit_parity(j & z[t]) else value
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _lambda_halves(v, w, want, both, kind, e0, e1, e2, e3):
     """``_adjoint_lambda`` on one block: ``v`` of ψ, ``w`` of λ, pairs ``(j, j + len/2)``."""
     h = w.shape[0] // 2
@@ -660,7 +661,7 @@ def _lambda_halves(v, w, want, both, kind, e0, e1, e2, e3):
     return acc
 
 
-@njit(**_JIT)
+@njit(**_INNER)
 def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s2, on, t, pbit,
                     qbit, lo, hi):  # fmt: skip
     """λ <- M λ (the op's adjoint numbers) in one pass; returns ``Im <λ|G|ψ>`` if ``want``.
