@@ -182,3 +182,16 @@ def test_a_program_is_compiled_once_per_circuit_structure():
     assert compile_program(circuit) is first
     circuit.h(1)
     assert compile_program(circuit) is not first
+
+
+def test_a_gate_batched_after_a_first_simulation_batches_the_next_one():
+    circuit = qml.Circuit(1).h(0)
+    assert qml.simulate(circuit).shape == (2,)
+    angles = np.array([0.1, 0.2, 0.3])
+    circuit.rz(angles, 0)
+    states = qml.simulate(circuit)
+    assert states.shape == (3, 2)
+    for row, angle in zip(states, angles, strict=True):
+        np.testing.assert_allclose(
+            row, statevector(qml.Circuit(1).h(0).rz(angle, 0).to_qiskit()), atol=1e-12
+        )

@@ -133,6 +133,23 @@ def test_expectation_accepts_qiskit_operators_and_labels():
     )
 
 
+def test_observables_sharing_labels_with_other_coefficients_get_their_own_values():
+    # term tables are remembered between calls: equal labels must not mean equal tables
+    circuit = qml.Circuit(2).h(0).cx(0, 1).ry(0.3, 1)
+    state = qiskit_state(circuit)
+    for coefficients in ([0.5, -1.0], [2.0, 0.25], [0.5, -1.0]):
+        operator = SparsePauliOp(["XX", "ZI"], coefficients)
+        assert qml.expectation(circuit, operator) == pytest.approx(
+            state.expectation_value(operator).real, abs=1e-12
+        )
+
+
+def test_a_wrong_sized_observable_is_refused_after_a_good_one_was_used():
+    qml.expectation(qml.Circuit(2).h(0), qml.Pauli("ZZ"))
+    with pytest.raises(qml.QmlError, match=r"acts on 2 qubit.*circuit has 3"):
+        qml.expectation(qml.Circuit(3).h(0), qml.Pauli("ZZ"))
+
+
 def test_expectation_refuses_an_observable_of_the_wrong_size():
     with pytest.raises(qml.QmlError, match=r"acts on 2 qubit.*circuit has 3"):
         qml.expectation(qml.Circuit(3).h(0), qml.Pauli("ZZ"))

@@ -329,6 +329,15 @@ class Circuit:
             f"circuit.parameters ({names}); got shape {array.shape}"
         )
 
+    def gate_batch_sizes(self) -> set[int]:
+        """The ``B`` of every gate bound to ``(B,)`` arrays (empty when none is batched)."""
+        sizes = self._derived.get("gate_batch_sizes")
+        if sizes is None:
+            sizes = self._derived["gate_batch_sizes"] = {
+                gate.batch_size for gate, _ in self if gate.batch_size is not None
+            }
+        return set(sizes)
+
     def _values_from_mapping(self, values: Mapping[Any, Any]) -> dict[Parameter, Any]:
         resolved: dict[Parameter, Any] = {}
         by_name = self._parameters_by_name()

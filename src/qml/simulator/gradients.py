@@ -269,7 +269,7 @@ def _adjoint(circuit: Circuit, observables: list[PauliSum], values: dict, batch:
     expanded, program = _gradient_program(circuit, "adjoint")
     angles = program.angles(values)
     states = forward(program, angles, batch)
-    table = TermTable(observables, circuit.num_qubits)
+    table = TermTable.of(observables, circuit.num_qubits)
     slot_grads = backward(program, states, angles, _observable_coefficients(table, batch), table)
     return _to_circuit_order(chain_rule(slot_grads, program, values), expanded, circuit)
 
@@ -402,7 +402,7 @@ class ExpectationFunction:
         self.circuit = circuit
         self.observables, self.single = observable_list(observables)
         self.expanded, self.program = _gradient_program(circuit, "adjoint")
-        self.table = TermTable(self.observables, circuit.num_qubits)
+        self.table = TermTable.of(self.observables, circuit.num_qubits)
         position = {p: i for i, p in enumerate(circuit.parameters)}
         self._columns = [position[p] for p in self.program.parameters]
         self._order = circuit_order(self.expanded, circuit)

@@ -59,6 +59,23 @@ class TermTable:
             for c, label in observable.terms:
                 self.coefficients[labels[label], k] += c
         _, self.x, self.z, self.n_y = PauliSum([(1.0, label) for label in self.labels]).masks()
+        for array in (self.coefficients, self.x, self.z, self.n_y):
+            array.flags.writeable = False  # tables are shared through the cache of ``of``
+
+    @classmethod
+    def of(cls, observables: Sequence[PauliSum], num_qubits: int) -> TermTable:
+        """The table of ``observables``, remembered: training asks for the same one each step."""
+        key = (num_qubits, tuple(observable.terms for observable in observables))
+        table = _TABLES.get(key)
+        if table is None:
+            if len(_TABLES) >= _MAX_TABLES:
+                _TABLES.clear()
+            table = _TABLES[key] = cls(observables, num_qubits)
+        return table
+
+
+_TABLES: dict[tuple, TermTable] = {}
+_MAX_TABLES = 64
 
 
 def observable_list(observables: Observables) -> tuple[list[PauliSum], bool]:
@@ -89,7 +106,7 @@ def term_values(states: np.ndarray, table: TermTable) -> np.ndarray:
 
 def expectations_of_states(states: np.ndarray, observables: list[PauliSum]) -> np.ndarray:
     """``<ψ_b|O_k|ψ_b>`` for rows of ``states``: shape ``(B, n_observables)``."""
-    table = TermTable(observables, states.shape[1].bit_length() - 1)
+    table = TermTable.of(observables, states.shape[1].bit_length() - 1)
     return term_values(states, table) @ table.coefficients
 
 
@@ -114,7 +131,7 @@ def density_term_values(rho: np.ndarray, table: TermTable) -> np.ndarray:
 
 def expectations_of_densities(rho: np.ndarray, observables: list[PauliSum]) -> np.ndarray:
     """``Tr(rho_b O_k)`` for rows of flattened density matrices ``(B, 4**n)``: ``(B, n_obs)``."""
-    table = TermTable(observables, (rho.shape[1].bit_length() - 1) // 2)
+    table = TermTable.of(observables, (rho.shape[1].bit_length() - 1) // 2)
     return density_term_values(rho, table) @ table.coefficients
 
 
@@ -243,7 +260,7 @@ def _estimate_in_bases(
     the basis-change circuit ``rotation``.
     """
     rng = np.random.default_rng(seed)
-    table = TermTable(observables, n)
+    table = TermTable.of(observables, n)
     values = np.empty((batch, len(table.labels)))
     outcomes = np.arange(1 << n)
     for basis, members in _bases(table.labels):

@@ -92,6 +92,20 @@ class SlotTable:
             self.constant_value.append(float(value))
         return index
 
+    def _is_identity(self, num_parameters: int) -> bool:
+        """Is slot ``k`` exactly parameter column ``k`` (so angles are the matrix itself)?"""
+        identity = self.__dict__.get("_identity")
+        if identity is None:
+            k = self.count
+            identity = self._identity = (
+                len(self.affine_index) == k
+                and self.affine_index == list(range(k))
+                and self.affine_column == list(range(k))
+                and all(scale == 1.0 for scale in self.affine_scale)
+                and all(offset == 0.0 for offset in self.affine_offset)
+            )
+        return identity and num_parameters == self.count
+
     def batch_size(self) -> int | None:
         """``B`` of the constant ``(B,)`` arrays, if any."""
         return self.array_value[0].shape[0] if self.array_value else None
@@ -101,6 +115,8 @@ class SlotTable:
 
         ``matrix`` holds the circuit parameters' values, ``(Bp, n_params)``.
         """
+        if self._is_identity(matrix.shape[1]):
+            return matrix  # each slot is one parameter as is (most circuits)
         batch = max(matrix.shape[0], self.batch_size() or 1)
         out = np.empty((batch, self.count), dtype=np.float64)
         if self.constant_index:
@@ -157,7 +173,8 @@ class Program:
 
     def angles(self, values: dict[Parameter, Any]) -> np.ndarray:
         """Slot angles ``(Bp, n_slots)`` for parameter values (floats or ``(B,)`` arrays)."""
-        batch = max((np.shape(v)[0] for v in values.values() if np.ndim(v) == 1), default=1)
+        # values are floats or (B,) arrays (see Circuit.parameter_values)
+        batch = max((v.shape[0] for v in values.values() if isinstance(v, np.ndarray)), default=1)
         matrix = np.empty((batch, len(self.parameters)), dtype=np.float64)
         for column, parameter in enumerate(self.parameters):
             matrix[:, column] = values[parameter]
@@ -179,7 +196,11 @@ class Program:
     def _varying_ops(self, phases: np.ndarray) -> np.ndarray:
         if phases.shape[0] == 1:
             return np.zeros(len(self.code), dtype=bool)
-        by_slot = np.concatenate([(phases[1:] != phases[:1]).any(axis=0), np.zeros(4, bool)])
+        return self._ops_varying((phases[1:] != phases[:1]).any(axis=0))
+
+    def _ops_varying(self, by_slot: np.ndarray) -> np.ndarray:
+        """Per op: does any of its slots vary (``by_slot``, one flag per slot)?"""
+        by_slot = np.concatenate([by_slot, np.zeros(4, bool)])
         varies = np.zeros(len(self.code), dtype=bool)
         for j in range(int(self.nslots.max(initial=0))):
             varies |= (self.nslots > j) & by_slot[self.slot + j]
@@ -195,14 +216,16 @@ class Program:
         """``exp(i*angle/2)`` per slot, ``(Bp, n_slots)``: what the kernels read."""
         if angles is None:
             angles = self.angles(values or {})
-        angles = np.asarray(angles)
+        angles = np.asarray(angles, dtype=np.float64)
         if angles.shape[0] == 1:
             return np.exp(0.5j * angles)
         # columns shared by every row (weights) need one exp, not one per sample
-        varying = (angles[1:] != angles[:1]).any(axis=0)
+        by_slot = (angles[1:] != angles[:1]).any(axis=0)
         out = np.empty(angles.shape, dtype=np.complex128)
-        out[:, varying] = np.exp(0.5j * angles[:, varying])
-        out[:, ~varying] = np.exp(0.5j * angles[0, ~varying])
+        out[:] = np.exp(0.5j * angles[0])
+        columns = np.flatnonzero(by_slot)
+        out[:, columns] = np.exp(0.5j * angles[:, columns])
+        self._last_varying = (out, self._ops_varying(by_slot))  # see varying_ops
         return out
 
 

@@ -31,12 +31,11 @@ def resolve_parameters(circuit: Circuit, params: Any) -> tuple[dict[Parameter, A
             f"no value for parameter(s) {', '.join(missing)}; pass params= with "
             f"{circuit.num_parameters} value(s) in circuit.parameters order, or a mapping"
         )
-    sizes = {np.shape(v)[0] for v in values.values() if np.ndim(v) == 1}
+    # resolved values are floats or (B,) arrays
+    sizes = {v.shape[0] for v in values.values() if isinstance(v, np.ndarray)}
     if isinstance(params, np.ndarray | list | tuple) and np.ndim(params) == 2:
         sizes.add(np.shape(params)[0])
-    for gate, _ in circuit:
-        if gate.batch_size is not None:
-            sizes.add(gate.batch_size)
+    sizes |= circuit.gate_batch_sizes()
     if np.ndim(circuit.global_phase) == 1:  # a phase assigned from (B,) values
         sizes.add(np.shape(circuit.global_phase)[0])
     if len(sizes) > 1:
