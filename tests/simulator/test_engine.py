@@ -85,7 +85,8 @@ def test_fusion_of_a_batch_with_partly_shared_angles_never_changes_a_result(circ
     start = rng.normal(size=(3, 1 << circuit.num_qubits)) + 0j
     plain, fused = start.copy(), start.copy()
     engine.run(program, plain, phases)
-    engine.run(*fusion.fuse(program, phases)[:1], fused, phases)
+    fused_program, fused_phases = fusion.fuse(program, phases)
+    engine.run(fused_program, fused, fused_phases)
     np.testing.assert_allclose(fused, plain, atol=1e-12)
 
 
@@ -108,6 +109,31 @@ def test_fusion_merges_one_qubit_chains():
     circuit = qml.Circuit(2).h(0).ry(0.3, 0).sx(0).cx(0, 1).rx(0.2, 0)
     kinds = [(g.kind, len(g.ops)) for g in fusion.plan(compile_program(circuit))]
     assert kinds == [("chain", 3), ("op", 1), ("chain", 1)]
+
+
+def test_fusion_merges_rotations_about_one_axis_into_one():
+    circuit = qml.Circuit(2).ry(0.1, 0).ry(0.2, 0).rx(0.3, 1).rx(0.4, 1).rx(0.5, 0).cx(0, 1)
+    kinds = [(g.kind, len(g.ops)) for g in fusion.plan(compile_program(circuit))]
+    assert kinds == [("chain", 3), ("rotation", 2), ("op", 1)]
+
+
+def test_merged_rotations_with_angles_varying_over_a_batch_equal_the_unfused_ones():
+    x, w = qml.Parameter("x"), qml.Parameter("w")
+    circuit = qml.Circuit(2).ry(x, 0).ry(w, 0).rx(2 * x, 1).rx(w + 1, 1).cx(0, 1)
+    program = compile_program(circuit)
+    values = {x: np.array([0.1, -0.7, 2.5]), w: 0.4}
+    phases = program.phases(values)
+    fused_program, fused_phases = fusion.fuse(program, phases)
+    assert len(fused_program.code) == 3  # two merged rotations and the CX
+    plain = np.zeros((3, 4), dtype=np.complex128)
+    plain[:, 0] = 1
+    fused = plain.copy()
+    engine.run(program, plain, phases)
+    engine.run(fused_program, fused, fused_phases)
+    np.testing.assert_allclose(fused, plain, atol=1e-14)
+    for row, angle in zip(fused, values[x], strict=True):
+        bound = circuit.assign_parameters({x: angle, w: 0.4})
+        np.testing.assert_allclose(row, statevector(bound.to_qiskit()), atol=1e-12)
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -9,7 +9,10 @@ whose combination costs no more arithmetic than one of them:
   ``i`` by ``low[i & mask] * high[i >> h]``, two tables over the low and high
   halves of the qubits (a member must lie within one half);
 * **one-qubit chains**: consecutive non-diagonal one-qubit gates on the same
-  qubit, with nothing else touching it in between, become one 2x2 matrix.
+  qubit, with nothing else touching it in between, become one 2x2 matrix;
+  a chain of rotations about one axis (``RY(x) RY(w)``, an encoding followed by
+  a layer) becomes one rotation by the summed angle, even where the angles vary
+  over the batch: its slot phase is the product of the members' phases.
 
 The plan depends only on the program's structure and is cached on it; the
 fused tables and matrices are computed per call by running the member ops
@@ -23,13 +26,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qml.simulator.program import OP_DIAGSPLIT, OP_MAT1, Program, static_table
+from qml.simulator.program import OP_DIAGSPLIT, OP_MAT1, OP_RX, OP_RY, Program, static_table
 
 
 @dataclass
 class _Group:
-    kind: str  # "op", "chain" or "diagonal"
+    kind: str  # "op", "chain", "rotation" (a chain about one axis) or "diagonal"
     ops: list[int]
+
+
+#: Rotations whose product is the rotation by the summed angle (one slot each).
+_ROTATIONS = (OP_RX, OP_RY)
 
 
 #: Up to this many qubits a diagonal group is one table over the whole state (a single
@@ -84,6 +91,15 @@ def plan(program: Program) -> list[_Group]:
             place(_Group("op", [i]), qubits)
     if pending:
         place(_Group("diagonal", pending), pending_qubits)
+    for group in groups:
+        codes = {int(program.code[i]) for i in group.ops}
+        if (
+            group.kind == "chain"
+            and len(group.ops) > 1
+            and codes <= set(_ROTATIONS)
+            and len(codes) == 1
+        ):
+            group.kind = "rotation"
     program._fusion_plan = groups  # type: ignore[attr-defined]
     return groups
 
@@ -117,15 +133,18 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
 
     A group fuses when none of its ops' angles vary over the rows of ``phases``
     (weights shared by a batch); its matrix or table is computed from row 0.
-    Other groups keep their ops, which is as valid: fusion only reorders ops
-    that commute. The layout is cached per pattern; each call computes only
-    the fused numbers.
+    Rotations about one axis always fuse: their phases multiply row by row into
+    a new slot (a column appended to ``phases``). Other groups keep their ops,
+    which is as valid: fusion only reorders ops that commute. The layout is
+    cached per pattern; each call computes only the fused numbers.
     """
     groups = plan(program)
     if len(groups) == len(program.code):
         return program, phases
     varies = program.varying_ops(phases)
-    fusable = tuple(len(g.ops) > 1 and not varies[g.ops].any() for g in groups)
+    fusable = tuple(
+        len(g.ops) > 1 and (g.kind == "rotation" or not varies[g.ops].any()) for g in groups
+    )
     if not any(fusable):
         return program, phases
     layouts = program.__dict__.setdefault("_fusion_layouts", {})
@@ -136,9 +155,12 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
     split = split_position(n)
     shared = phases[:1]
     extra = []
+    summed = []  # phases of merged rotations, one new slot each
     for group, _ in layout.fused:
         first = group.ops[0]
-        if group.kind == "chain":
+        if group.kind == "rotation":
+            summed.append(np.prod(phases[:, program.slot[group.ops]], axis=1))
+        elif group.kind == "chain":
             # columns of the chain's matrix are its images of |0> and |1>
             basis = np.eye(2, dtype=np.complex128)
             _run_small(program, group.ops, basis, 1, int(program.qubits[first, 0]), shared)
@@ -153,6 +175,8 @@ def fuse(program: Program, phases: np.ndarray) -> tuple[Program, np.ndarray]:
             if high_ops:
                 _run_small(program, high_ops, high, n - split, split, shared)
             extra.append(np.concatenate([low[0], high[0]]))
+    if summed:
+        phases = np.concatenate([phases, np.stack(summed, axis=1)], axis=1)
     return replace(layout.program, mats=np.concatenate([program.mats, *extra])), phases
 
 
@@ -163,6 +187,8 @@ def _build_layout(program: Program, groups: list[_Group], fusable: tuple[bool, .
     keep: list[int] = []  # original ops kept, -1 for a fused one
     rows, fused, size = [], [], len(program.mats)
     codes = []
+    new_slots: list[int] = []  # per fused op: its slot (merged rotations) or 0
+    merged = 0
     for group, fuses in zip(groups, fusable, strict=True):
         if not fuses:
             keep.extend(group.ops)
@@ -170,6 +196,16 @@ def _build_layout(program: Program, groups: list[_Group], fusable: tuple[bool, .
             rows.extend(program.qubits[i] for i in group.ops)
             continue
         row = np.zeros(program.qubits.shape[1], dtype=np.int64)
+        keep.append(-1)
+        new_slots.append(0)
+        if group.kind == "rotation":
+            row[0] = int(program.qubits[group.ops[0], 0])
+            codes.append(int(program.code[group.ops[0]]))
+            rows.append(row)
+            fused.append((group, 0))
+            new_slots[-1] = program.slots.count + merged
+            merged += 1
+            continue
         if group.kind == "chain":
             row[0] = int(program.qubits[group.ops[0], 0])
             codes.append(OP_MAT1)
@@ -178,7 +214,6 @@ def _build_layout(program: Program, groups: list[_Group], fusable: tuple[bool, .
             row[0] = split
             codes.append(OP_DIAGSPLIT)
             width = (1 << split) + (1 << (n - split))
-        keep.append(-1)
         rows.append(row)
         fused.append((group, size))
         size += width
@@ -188,19 +223,23 @@ def _build_layout(program: Program, groups: list[_Group], fusable: tuple[bool, .
     offsets = np.where(is_kept, program.moff[source], 0)
     offsets[~is_kept] = [offset for _, offset in fused]
     arity = np.where(is_kept, program.arity[source], 0)
-    arity[~is_kept] = [1 if g.kind == "chain" else 0 for g, _ in fused]
+    arity[~is_kept] = [0 if g.kind == "diagonal" else 1 for g, _ in fused]
+    slots = np.where(is_kept, program.slot[source], 0)
+    slots[~is_kept] = new_slots
+    nslots = np.where(is_kept, program.nslots[source], 0)
+    nslots[~is_kept] = [1 if g.kind == "rotation" else 0 for g, _ in fused]
     out = Program(
         num_qubits=n,
         parameters=program.parameters,
         code=np.array(codes, dtype=np.int64),
         qubits=np.array(rows, dtype=np.int64),
         arity=arity.astype(np.int64),
-        slot=np.where(is_kept, program.slot[source], 0).astype(np.int64),
+        slot=slots.astype(np.int64),
         moff=offsets.astype(np.int64),
         mats=program.mats,
         slots=program.slots,
         diagonal=np.zeros(len(codes), dtype=bool),
-        nslots=np.where(is_kept, program.nslots[source], 0).astype(np.int64),
+        nslots=nslots.astype(np.int64),
     )
     # fused chains are general complex matrices whatever their values: decode with a
     # placeholder that says so (their numbers arrive per call)
