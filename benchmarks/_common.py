@@ -106,14 +106,16 @@ class Timing:
         return statistics.median(self.times)
 
 
-def time_call(function: Callable[[], Any], repeat: int) -> Timing:
+def time_call(function: Callable[[], Any], repeat: int, min_seconds: float = 0.0) -> Timing:
     """Call ``function`` ``repeat`` times and time each call with ``time.perf_counter``.
 
+    With ``min_seconds``, calls go on until they add up to that much (at most 10,000
+    calls): a best-of-5 of a sub-millisecond call mostly measures the machine's noise.
     The previous result is dropped before each call, so large states do not pile up.
     """
     times: list[float] = []
     result = None
-    for _ in range(repeat):
+    while len(times) < repeat or (sum(times) < min_seconds and len(times) < 10_000):
         result = None
         start = time.perf_counter()
         result = function()

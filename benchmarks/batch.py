@@ -18,7 +18,9 @@ What is measured
       shape (B,)), where installed; and ``lightning.qubit`` fed the same broadcast
       (PennyLane splits it into B circuits for that device).
 
-    Each forward pass is timed ``--repeat`` times after one untimed warm-up call; the table
+    Each forward pass is timed ``--repeat`` times after one untimed warm-up call, and more
+    until the timed calls add up to half a second (so sub-millisecond calls are not best-of-5
+    samples of the machine's noise); the table
     gives the best and the median, ``qml/peer`` (above 1: qml is slower) and the largest
     difference of the peer's <Z_i> from qml's, which must stay below 1e-10.
 
@@ -46,6 +48,8 @@ from _common import Timing, format_table, ratio, seconds, time_call
 
 #: Largest allowed difference between a peer's <Z_i> and qml's.
 TOLERANCE = 1e-10
+#: Each backend is called until its timed calls add up to this (sub-millisecond calls).
+MIN_SECONDS = 0.5
 
 #: Distributions whose versions head the output (absent ones are listed as such).
 PEERS = ("qiskit", "qiskit-aer", "pennylane", "pennylane-lightning", "threadpoolctl")
@@ -86,25 +90,40 @@ def parameter_matrix(names: list[str], features: np.ndarray, weights: np.ndarray
     The columns follow ``names``, so one function serves qml's order (first appearance)
     and qiskit's (sorted by name).
     """
-    batch = features.shape[0]
-    columns = []
-    for name in names:
-        vector, index = name.rstrip("]").split("[")
-        if vector == "x":
-            columns.append(features[:, int(index)])
-        else:
-            columns.append(np.full(batch, weights[int(index)]))
-    return np.column_stack(columns)
+    return ParameterLayout(names).matrix(features, weights)
+
+
+class ParameterLayout:
+    """Where ``x[i]`` and ``w[k]`` go among the columns ``names``, worked out once.
+
+    A training loop knows its layout before the first step; building the matrix per
+    call is then two vectorised assignments.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        parsed = [name.rstrip("]").split("[") for name in names]
+        self.x_columns = [c for c, (vector, _) in enumerate(parsed) if vector == "x"]
+        self.x_index = [int(i) for vector, i in parsed if vector == "x"]
+        self.w_columns = [c for c, (vector, _) in enumerate(parsed) if vector != "x"]
+        self.w_index = [int(i) for vector, i in parsed if vector != "x"]
+        self.width = len(names)
+
+    def matrix(self, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The ``(B, len(names))`` values: features per sample, weights shared."""
+        out = np.empty((features.shape[0], self.width))
+        out[:, self.x_columns] = features[:, self.x_index]
+        out[:, self.w_columns] = np.asarray(weights)[self.w_index]
+        return out
 
 
 def qml_forward(qml: Any, num_qubits: int, layers: int) -> Forward:
     """qml's forward pass: one batched ``qml.expectation`` of every <Z_i>."""
     circuit = classifier_circuit(qml, num_qubits, layers)
-    names = [parameter.name for parameter in circuit.parameters]
+    layout = ParameterLayout([parameter.name for parameter in circuit.parameters])
     observables = [qml.Pauli.on("Z", [q], num_qubits) for q in range(num_qubits)]
 
     def forward(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        params = parameter_matrix(names, features, weights)
+        params = layout.matrix(features, weights)
         return np.asarray(qml.expectation(circuit, observables, params=params))
 
     return forward
@@ -119,7 +138,7 @@ def aer_forward(qml: Any, num_qubits: int, layers: int, threads: int) -> Forward
         print(f"qiskit-aer not installed: EstimatorV2 column skipped ({error})")
         return None
     circuit = classifier_circuit(qml, num_qubits, layers).to_qiskit()
-    names = [parameter.name for parameter in circuit.parameters]
+    layout = ParameterLayout([parameter.name for parameter in circuit.parameters])
     labels = ["I" * (num_qubits - 1 - q) + "Z" + "I" * q for q in range(num_qubits)]
     observables = [[SparsePauliOp(label)] for label in labels]  # shape (n, 1)
     estimator = EstimatorV2(
@@ -130,7 +149,7 @@ def aer_forward(qml: Any, num_qubits: int, layers: int, threads: int) -> Forward
     )
 
     def forward(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        values = parameter_matrix(names, features, weights)  # shape (B, n_params)
+        values = layout.matrix(features, weights)  # shape (B, n_params)
         result = estimator.run([(circuit, observables, values)]).result()
         return np.asarray(result[0].data.evs).T  # (n, B) -> (B, n)
 
@@ -169,10 +188,10 @@ def pennylane_forward(num_qubits: int, layers: int, device_name: str) -> Forward
 def time_forward(
     forward: Forward, features: np.ndarray, weights: np.ndarray, repeat: int, threads: int
 ) -> Timing:
-    """Time ``forward`` ``repeat`` times after one untimed warm-up call."""
+    """Time ``forward`` ``repeat`` times (or for ``MIN_SECONDS``) after a warm-up call."""
     with _common.openmp_threads(threads):
         forward(features, weights)
-        return time_call(lambda: forward(features, weights), repeat)
+        return time_call(lambda: forward(features, weights), repeat, min_seconds=MIN_SECONDS)
 
 
 def benchmark(
@@ -185,7 +204,8 @@ def benchmark(
     print(
         f"\n== {num_qubits} qubits, batch {batch}: {layers} layers, "
         f"{num_qubits} inputs + {weights.size} shared weights, <Z_i> for every qubit, "
-        f"best of {repeat} (median beside it); {_common.load_average()} =="
+        f"best of {repeat}+ calls, {MIN_SECONDS} s at least (median beside it); "
+        f"{_common.load_average()} =="
     )
     reference = time_forward(
         qml_forward(qml, num_qubits, layers), features, weights, repeat, threads
