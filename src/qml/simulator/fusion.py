@@ -110,14 +110,19 @@ def _run_small(
     """Run ``ops`` of ``program`` on a small system of ``n`` qubits, qubits lowered by ``shift``."""
     from qml.simulator import kernels
 
-    qubits = program.qubits[ops].copy()
-    for row, i in enumerate(ops):
-        qubits[row, : program.arity[i]] -= shift
-    code, arity, moff = program.code[ops], program.arity[ops], program.moff[ops]
-    static = static_table(code, qubits, arity, program.mats, moff)
+    # the small program depends on structure only: decoded once, remembered on the program
+    cache = program.__dict__.setdefault("_small_programs", {})
+    key = (tuple(ops), shift)
+    arrays = cache.get(key)
+    if arrays is None:
+        qubits = program.qubits[ops].copy()
+        for row, i in enumerate(ops):
+            qubits[row, : program.arity[i]] -= shift
+        code, arity, moff = program.code[ops], program.arity[ops], program.moff[ops]
+        static = static_table(code, qubits, arity, program.mats, moff)
+        arrays = cache[key] = (code, static, qubits, arity, program.slot[ops], moff)
     varies = np.zeros(len(ops), dtype=bool)  # fusion runs with shared phases only
-    kernels.run_ops(states, phases, varies, n, code, static, qubits, arity, program.slot[ops],
-                    moff, program.mats, False, 0, len(ops), 1, 0, 1)  # fmt: skip
+    kernels.run_ops(states, phases, varies, n, *arrays, program.mats, False, 0, len(ops), 1, 0, 1)
 
 
 @dataclass
