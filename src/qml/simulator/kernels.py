@@ -661,7 +661,8 @@ def _lambda_halves(v, w, want, both, kind, e0, e1, e2, e3):
     return acc
 
 
-@njit(**_INNER)
+# inlined into its one caller: on small states a call per row and op cost more than the pass
+@njit(**_INNER, inline="always")
 def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s2, on, t, pbit,
                     qbit, lo, hi):  # fmt: skip
     """λ <- M λ (the op's adjoint numbers) in one pass; returns ``Im <λ|G|ψ>`` if ``want``.
@@ -684,11 +685,13 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                                   lam[block * step : (block + 1) * step], want, both, kind, e0, e1,
                                   e2, e3)  # fmt: skip
         return acc
-    k = lo
-    while k < hi:
-        run = _run(k, hi, s0)
-        start = _base(k, count, s0, s1, s2) | on
-        if kind == K_PHASE:
+    # the kind is chosen once per call, outside the loops: on small states runs are a
+    # single pair long, and a dispatch per pair cost more than the arithmetic
+    if kind == K_PHASE:
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 a, l0 = psi[i0], lam[i0]
                 if want:
@@ -696,7 +699,12 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                 lam[i0] = e0 * l0
                 if both:
                     psi[i0] = e0 * a
-        elif kind == K_PARITY:
+            k += run
+    elif kind == K_PARITY:
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 for x in range(4):  # |00>, |p>, |q>, |pq>: even parity first and last
                     i = i0 | (pbit if x & 1 else 0) | (qbit if x & 2 else 0)
@@ -708,8 +716,13 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                     lam[i] = (e0 if even else e1) * l0
                     if both:
                         psi[i] = (e0 if even else e1) * a
-        elif kind == K_REAL:
-            r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
+            k += run
+    elif kind == K_REAL:
+        r00, r01, r10, r11 = e0.real, e1.real, e2.real, e3.real
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 i1 = i0 + tbit
                 a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
@@ -720,8 +733,13 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                 if both:
                     psi[i0] = r00 * a + r01 * b
                     psi[i1] = r10 * a + r11 * b
-        elif kind == K_RX:
-            c, s = e0.real, -e1.imag
+            k += run
+    elif kind == K_RX:
+        c, s = e0.real, -e1.imag
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 i1 = i0 + tbit
                 a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
@@ -732,7 +750,12 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                 if both:
                     psi[i0] = c * a + s * complex(b.imag, -b.real)
                     psi[i1] = c * b + s * complex(a.imag, -a.real)
-        elif kind == K_DIAG:
+            k += run
+    elif kind == K_DIAG:
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 i1 = i0 + tbit
                 a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
@@ -743,7 +766,12 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                 if both:
                     psi[i0] = e0 * a
                     psi[i1] = e1 * b
-        else:  # a general 2x2 (U forms, constant matrices): no generator
+            k += run
+    else:  # a general 2x2 (U forms, constant matrices): no generator
+        k = lo
+        while k < hi:
+            run = _run(k, hi, s0)
+            start = _base(k, count, s0, s1, s2) | on
             for i0 in range(start, start + run):
                 i1 = i0 + tbit
                 a, b, l0, l1 = psi[i0], psi[i1], lam[i0], lam[i1]
@@ -752,7 +780,7 @@ def _adjoint_lambda(psi, lam, want, both, kind, e0, e1, e2, e3, count, s0, s1, s
                 if both:
                     psi[i0] = e0 * a + e1 * b
                     psi[i1] = e2 * a + e3 * b
-        k += run
+            k += run
     return acc
 
 
