@@ -40,7 +40,7 @@ PARALLEL_AMPLITUDES = 1 << 16
 LARGE_STATE = 1 << 14
 #: Batches of small states fuse gates from this many amplitudes in all (below, building
 #: the fused numbers costs more than the passes it saves).
-FUSED_BATCH_AMPLITUDES = 1 << 15
+FUSED_BATCH_AMPLITUDES = 1 << 14
 
 _backend: str | None = None
 _kernels: ModuleType | None = None

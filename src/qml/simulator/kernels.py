@@ -532,6 +532,14 @@ def run_wide(states, phases, n, code, qubits, arity, slot, moff, mats, adjoint, 
     total = work(code[i], arity[i], n)
     lo = total * part // parts
     hi = total * (part + 1) // parts
+    if code[i] == OP_DIAGSPLIT and qubits[i, 0] >= n:
+        # one table over the whole (small) state: a plain loop, no call per row
+        table = moff[i]
+        for b in range(states.shape[0]):
+            psi = states[b]
+            for j in range(lo, hi):
+                psi[j] *= mats[table + j]
+        return
     for b in range(states.shape[0]):
         ph = phases[0] if phases.shape[0] == 1 else phases[b]
         _apply_wide(states[b], code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i], adjoint,
