@@ -830,11 +830,12 @@ def adjoint_rows(states, lams, phases, out, varies, n, code, static, qubits, ari
                         _swap(states, b, b + 1, c, s0, s1, s2, on, x, y, 0, total)
                         _swap(lams[b], 0, count_k, c, s0, s1, s2, on, x, y, 0, total)
                         continue
-                    _apply_wide(states[b], code[i], qubits[i], arity[i], ph, slot[i], mats,
-                                moff[i], True, 0, total)  # fmt: skip
-                    for k in range(count_k):
-                        _apply_wide(lams[b, k], code[i], qubits[i], arity[i], ph, slot[i], mats,
-                                    moff[i], True, 0, total)  # fmt: skip
+                    # ψ, then every λ, through one call site (each inlined copy of _apply_wide
+                    # costs compilation time)
+                    for k in range(count_k + 1):
+                        psi = states[b] if k == count_k else lams[b, k]
+                        _apply_wide(psi, code[i], qubits[i], arity[i], ph, slot[i], mats, moff[i],
+                                    True, 0, total)  # fmt: skip
                 continue
             stride = _fill_entries(E, code[i], phases, varies[i], first, last, slot[i], mats,
                                    moff[i], True)  # fmt: skip
