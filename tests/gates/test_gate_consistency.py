@@ -100,6 +100,14 @@ def test_inverse_acts_on_as_many_qubits(gate_cls, rng):
     assert gate.inverse().num_qubits == gate.num_qubits
 
 
+@each_gate
+def test_conjugate_is_the_complex_conjugate_for_floats_and_batches(gate_cls, rng):
+    angles = rng.uniform(-4, 4, size=(gate_cls.num_params, 3))
+    for params in (angles[:, 0], angles):  # floats, then (B,) arrays
+        gate = gate_cls(*params)
+        np.testing.assert_allclose(gate.conjugate().matrix(), gate.matrix().conj(), atol=1e-14)
+
+
 @each_parameterized_gate
 def test_batched_matrix_equals_stacked_matrices(gate_cls, rng):
     batch = rng.uniform(-2 * np.pi, 2 * np.pi, (gate_cls.num_params, 4))

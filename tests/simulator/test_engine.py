@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import sysconfig
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -17,7 +21,17 @@ from qml.simulator.threads import get_num_threads, set_num_threads
 from tests.reference import statevector
 from tests.strategies import PROPERTY_SETTINGS, circuits
 
-pytestmark = pytest.mark.skipif(engine.get_backend() != "numba", reason="numba is not installed")
+NATIVE = engine._native_backend()
+pytestmark = pytest.mark.skipif(NATIVE is None, reason="the native extension is not built")
+
+
+def run_plain(program, states, bound) -> None:
+    NATIVE.run_ops(program, states, bound)
+
+
+def run_fused(program, states, bound) -> None:
+    fused_program, fused_bound = fusion.fuse(program, bound, NATIVE.run_ops)
+    NATIVE.run_ops(fused_program, states, fused_bound)
 
 
 @pytest.fixture
@@ -53,9 +67,9 @@ def _rotation(rng: np.random.Generator) -> qml.gates.Gate:
 
 @PROPERTY_SETTINGS
 @given(circuits(max_qubits=6, max_gates=24))
-def test_numba_equals_numpy_on_random_circuits(circuit):
+def test_native_equals_numpy_on_random_circuits(circuit):
     np.testing.assert_allclose(
-        simulate_with("numba", circuit), simulate_with("numpy", circuit), atol=1e-12
+        simulate_with("native", circuit), simulate_with("numpy", circuit), atol=1e-12
     )
 
 
@@ -63,13 +77,12 @@ def test_numba_equals_numpy_on_random_circuits(circuit):
 @given(circuits(min_qubits=2, max_qubits=6, max_gates=30), st.integers(0, 2**32 - 1))
 def test_fusion_never_changes_a_result(circuit, seed):
     program = compile_program(circuit)
-    phases = program.phases({})
+    bound = program.bind(program.angles({}))
     rng = np.random.default_rng(seed)
     start = rng.normal(size=(2, 1 << circuit.num_qubits)) + 0j
     plain, fused = start.copy(), start.copy()
-    engine.run(program, plain, phases)
-    fused_program, fused_phases = fusion.fuse(program, phases)
-    engine.run(fused_program, fused, fused_phases)
+    run_plain(program, plain, bound)
+    run_fused(program, fused, bound)
     np.testing.assert_allclose(fused, plain, atol=1e-12)
 
 
@@ -81,12 +94,11 @@ def test_fusion_of_a_batch_with_partly_shared_angles_never_changes_a_result(circ
     angles = np.repeat(program.angles({}), 3, axis=0)
     varying = rng.random(angles.shape[1]) < 0.4  # like data inputs among shared weights
     angles[:, varying] += rng.uniform(-3, 3, (3, int(varying.sum())))
-    phases = program.phases(angles=angles)
+    bound = program.bind(angles)
     start = rng.normal(size=(3, 1 << circuit.num_qubits)) + 0j
     plain, fused = start.copy(), start.copy()
-    engine.run(program, plain, phases)
-    fused_program, fused_phases = fusion.fuse(program, phases)
-    engine.run(fused_program, fused, fused_phases)
+    run_plain(program, plain, bound)
+    run_fused(program, fused, bound)
     np.testing.assert_allclose(fused, plain, atol=1e-12)
 
 
@@ -122,14 +134,14 @@ def test_merged_rotations_with_angles_varying_over_a_batch_equal_the_unfused_one
     circuit = qml.Circuit(2).ry(x, 0).ry(w, 0).rx(2 * x, 1).rx(w + 1, 1).cx(0, 1)
     program = compile_program(circuit)
     values = {x: np.array([0.1, -0.7, 2.5]), w: 0.4}
-    phases = program.phases(values)
-    fused_program, fused_phases = fusion.fuse(program, phases)
-    assert len(fused_program.code) == 3  # two merged rotations and the CX
+    bound = program.bind(program.angles(values))
+    fused_program, _ = fusion.fuse(program, bound, NATIVE.run_ops)
+    assert fused_program.num_ops == 3  # two merged rotations and the CX
     plain = np.zeros((3, 4), dtype=np.complex128)
     plain[:, 0] = 1
     fused = plain.copy()
-    engine.run(program, plain, phases)
-    engine.run(fused_program, fused, fused_phases)
+    run_plain(program, plain, bound)
+    run_fused(program, fused, bound)
     np.testing.assert_allclose(fused, plain, atol=1e-14)
     for row, angle in zip(fused, values[x], strict=True):
         bound = circuit.assign_parameters({x: angle, w: 0.4})
@@ -174,12 +186,12 @@ def test_complex64_agrees_with_complex128():
 
 
 def test_unknown_backend_is_refused():
-    with pytest.raises(qml.QmlError, match="numba"):
+    with pytest.raises(qml.QmlError, match="native"):
         engine.set_backend("cuda")
 
 
 def test_numpy_backend_is_used_when_chosen(numpy_backend):
-    assert engine.get_backend() == "numpy"
+    assert engine.backend_name() == "numpy"
     circuit = qml.Circuit(2).h(0).cx(0, 1)
     np.testing.assert_allclose(qml.simulate(circuit), [2**-0.5, 0, 0, 2**-0.5], atol=1e-15)
 
@@ -193,7 +205,7 @@ def test_set_num_threads_refuses_non_positive_ints(bad):
 def test_environment_variable_sets_threads_and_backend():
     code = (
         "from qml.simulator import engine, threads;"
-        "print(threads.get_num_threads(), engine.get_backend())"
+        "print(threads.get_num_threads(), engine.backend_name())"
     )
     env = {"QML_NUM_THREADS": "1", "QML_BACKEND": "numpy", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
@@ -221,3 +233,59 @@ def test_a_gate_batched_after_a_first_simulation_batches_the_next_one():
         np.testing.assert_allclose(
             row, statevector(qml.Circuit(1).h(0).rz(angle, 0).to_qiskit()), atol=1e-12
         )
+
+
+def test_the_native_extension_is_built_where_a_compiler_exists():
+    # pip builds it optionally (a machine without a compiler runs on numpy); where one
+    # exists, a silently missing extension would make everything slow
+    compiler = sysconfig.get_config_var("CXX") or "c++"
+    if shutil.which(compiler.split()[0]) is None and shutil.which("g++") is None:
+        pytest.skip("no C++ compiler on this machine")
+    from qml.simulator import _native  # noqa: F401
+
+
+def test_using_backend_chooses_for_the_current_thread_only():
+    seen = {}
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        inside.wait()
+        seen["other"] = engine.backend_name()
+        leave.set()
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    with engine.using_backend("numpy"):
+        inside.set()
+        leave.wait()
+        seen["here"] = engine.backend_name()
+    worker.join()
+    assert seen == {"here": "numpy", "other": "native"}
+
+
+def test_changing_the_thread_count_never_breaks_calls_in_flight():
+    circuit = random_layers(17, 2, seed=8)  # large enough to run on the pool
+    expected = qml.simulate(circuit)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def simulate_again() -> None:
+        try:
+            while not stop.is_set():
+                np.testing.assert_allclose(qml.simulate(circuit), expected, atol=1e-12)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=simulate_again) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        for count in [1, 2, 3, 2, 1, 2] * 3:
+            set_num_threads(count)
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+        set_num_threads(get_num_threads())
+    assert errors == []

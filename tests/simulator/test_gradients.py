@@ -35,7 +35,7 @@ from tests.variational import (
     specs,
 )
 
-BACKENDS = ("numba", "numpy")
+BACKENDS = engine.BACKENDS
 METHODS = ("adjoint", "parameter-shift", "finite-diff")
 #: Exact methods against the five-point stencil (whose own error is about 1e-10).
 EXACT_TOLERANCE = 1e-7

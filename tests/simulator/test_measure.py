@@ -28,7 +28,7 @@ from tests.variational import (
     specs,
 )
 
-BACKENDS = ("numba", "numpy")
+BACKENDS = engine.BACKENDS
 
 
 def qiskit_state(circuit: qml.Circuit) -> Statevector:

@@ -33,7 +33,7 @@ from qml.noise import (
     ReadoutError,
 )
 from qml.simulator import engine
-from qml.simulator.density import conjugate_gate, final_density, simulate_density
+from qml.simulator.density import final_density, simulate_density
 from qml.simulator.measure import TermTable, density_term_values
 from tests.counting import assert_counts_match, counts_p_value
 from tests.strategies import circuits
@@ -249,15 +249,6 @@ def test_noisy_shot_estimates_converge_to_exact_or_to_the_readout_value() -> Non
 
 
 # -- the compiled density path ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", sorted(STANDARD_GATES))
-def test_conjugate_gate_is_the_complex_conjugate(name: str) -> None:
-    cls = STANDARD_GATES[name]
-    angles = np.random.default_rng(len(name)).uniform(-4, 4, size=(cls.num_params, 3))
-    for params in (angles[:, 0], angles):  # floats, then (B,) arrays
-        gate = cls(*params)
-        np.testing.assert_allclose(conjugate_gate(gate).matrix(), gate.matrix().conj(), atol=1e-14)
 
 
 @pytest.mark.parametrize("n", [3, 8])  # 8 qubits: 4**8 amplitudes, fused and threaded

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -331,12 +331,22 @@ class Circuit:
 
     def gate_batch_sizes(self) -> set[int]:
         """The ``B`` of every gate bound to ``(B,)`` arrays (empty when none is batched)."""
-        sizes = self._derived.get("gate_batch_sizes")
-        if sizes is None:
-            sizes = self._derived["gate_batch_sizes"] = {
-                gate.batch_size for gate, _ in self if gate.batch_size is not None
-            }
+        sizes = self.derived(
+            "gate_batch_sizes",
+            lambda: {gate.batch_size for gate, _ in self if gate.batch_size is not None},
+        )
         return set(sizes)
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, remembered under ``key`` until the circuit changes.
+
+        For data derived from the circuit's structure (the simulator's compiled
+        program, its gradient expansion), so repeated calls on one circuit pay once.
+        """
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived[key] = build()
+        return value
 
     def _values_from_mapping(self, values: Mapping[Any, Any]) -> dict[Parameter, Any]:
         resolved: dict[Parameter, Any] = {}

@@ -105,37 +105,94 @@ def embed_diagonal(diagonal: np.ndarray) -> np.ndarray:
     return out
 
 
-def controlled_matrix(target: np.ndarray, num_controls: int) -> np.ndarray:
-    """Matrix of ``target`` controlled by the first ``num_controls`` qubits (all |1>)."""
+def controlled_matrix(
+    target: np.ndarray, num_controls: int, ctrl_state: int | None = None
+) -> np.ndarray:
+    """Matrix of ``target`` controlled by the first ``num_controls`` qubits.
+
+    The target acts where control ``j`` is in state bit ``j`` of ``ctrl_state``
+    (default: every control |1>).
+    """
     dt = target.shape[-1]
     d = dt << num_controls
+    state = (1 << num_controls) - 1 if ctrl_state is None else ctrl_state
     out = np.broadcast_to(np.eye(d, dtype=np.complex128), (*target.shape[:-2], d, d)).copy()
-    active = (np.arange(dt) << num_controls) | ((1 << num_controls) - 1)
+    active = (np.arange(dt) << num_controls) | state
     out[..., active[:, None], active[None, :]] = target
     return out
 
 
-class Gate:
-    """A quantum gate: its name, qubit count, parameters, matrix, action and inverse.
+def pauli_matrix(letters: str) -> np.ndarray:
+    """Dense matrix of Pauli letters per qubit, qubit 0 first (little-endian).
 
-    Subclasses state their facts as class attributes (``name``, ``num_qubits``,
-    ``num_params``, ``structure``) and give their matrix by one of
-    ``fixed_matrix`` (a constant), ``_matrix(*values)`` (dense, broadcasting over
-    a batch axis), ``_diagonal(*values)`` (diagonal gates) or ``permutation``
-    (gates that only move amplitudes).
+    Letters: ``I``, ``X``, ``Y``, ``Z``, and the projectors ``1`` (onto |1>) and
+    ``0`` (onto |0>). ``pauli_matrix("1X")`` is |1><1| on qubit 0 times X on qubit 1.
+    """
+    out = np.ones((1, 1), dtype=np.complex128)
+    for letter in letters:  # later letters are more significant: kron on the left
+        out = np.kron(_LETTERS[letter], out)
+    return out
+
+
+_LETTERS = {
+    "I": np.eye(2, dtype=np.complex128),
+    "X": np.array([[0, 1], [1, 0]], dtype=np.complex128),
+    "Y": np.array([[0, -1j], [1j, 0]], dtype=np.complex128),
+    "Z": np.diag([1, -1]).astype(np.complex128),
+    "1": np.diag([0, 1]).astype(np.complex128),
+    "0": np.diag([1, 0]).astype(np.complex128),
+}
+
+
+class Gate:
+    """A quantum gate: the trait every gate implements, and where its facts live.
+
+    A subclass states its facts as class attributes, so that the simulator,
+    gradients, density matrices, drawing and qiskit/QASM I/O ask the gate and
+    keep no table of gate names:
+
+    * ``name`` (qiskit's), ``num_qubits``, ``num_params``;
+    * its operator, by one of ``fixed_matrix`` (a constant), ``_matrix(*values)``
+      (dense, broadcasting over a batch axis: ``(B,)`` values give ``(B, d, d)``),
+      ``_diagonal(*values)`` (``structure = "diagonal"``) or ``permutation``
+      (``structure = "permutation"``: ``new[i] = old[permutation[i]]``);
+    * ``num_controls``: the first qubits control the rest (all |1>);
+    * ``pauli_generator`` and ``generator_scale`` for a one-parameter gate that is
+      ``exp(-iθ · scale · P / 2)`` for Pauli letters ``P`` (one per gate qubit,
+      qubit 0 first; ``1`` and ``0`` are projectors onto |1> and |0>), or an
+      override of ``generator()``; gradients and the engine's fast rotation
+      paths follow from it;
+    * ``qiskit_class`` (the name of qiskit's class in ``qiskit.circuit.library``),
+      ``label`` and ``draw_as`` (drawing), ``decompose()`` (one-parameter gates
+      that multiply to it, for gradients of multi-parameter gates) and
+      ``conjugate()`` (for density matrices), both with defaults.
+
+    A user's gate needs only ``name``, ``num_qubits``, ``num_params`` and one of
+    the operator facts; it runs on the compiled engine as a dense matrix.
     """
 
-    name: ClassVar[str] = "gate"
+    name: str = "gate"
     num_qubits: int = 1
-    num_params: ClassVar[int] = 0
+    num_params: int = 0
     #: "dense", "diagonal" (``_diagonal`` gives the phases) or "permutation"
     #: (``permutation[i]`` is the old local index that new index ``i`` takes).
-    structure: ClassVar[str] = "dense"
+    structure: str = "dense"
     #: Controlled gates: the first ``num_controls`` qubits control the rest.
-    num_controls: ClassVar[int] = 0
+    num_controls: int = 0
     self_inverse: ClassVar[bool] = False
     fixed_matrix: ClassVar[np.ndarray | None] = None
-    permutation: ClassVar[np.ndarray | None] = None
+    permutation: np.ndarray | None = None
+    #: One-parameter gates ``exp(-iθ·scale·P/2)``: P as letters per gate qubit (qubit 0
+    #: first) from I, X, Y, Z and the projectors 1 (|1><1|) and 0 (|0><0|).
+    pauli_generator: str | None = None
+    generator_scale: float = 1.0
+    #: qiskit's class in ``qiskit.circuit.library`` (None: exported as its matrix).
+    qiskit_class: ClassVar[str | None] = None
+    #: Text in the gate's box when drawn (None: the name, capitalised as qiskit does).
+    label: str | None = None
+    #: How drawings show it: "box", "control" (controls as dots, a box on the target),
+    #: "symmetric" (every qubit a dot: CZ, CCZ) or "swap" (X marks on the swapped pair).
+    draw_as: str = "box"
 
     def __init__(self, *params: Any) -> None:
         if len(params) != self.num_params:
@@ -203,10 +260,55 @@ class Gate:
         return self._diagonal(*self.values())
 
     def _matrix(self, *values: Any) -> np.ndarray:
+        if self.pauli_generator is not None:  # exp(-iθ s P/2) = cos(sθ/2) I - i sin(sθ/2) P
+            half = np.asarray(values[0], dtype=np.float64)[..., None, None] * (
+                self.generator_scale / 2
+            )
+            d = 1 << self.num_qubits
+            return np.cos(half) * np.eye(d) - 1j * np.sin(half) * pauli_matrix(self.pauli_generator)
         raise NotImplementedError(f"{type(self).__name__} must define its matrix")
 
     def _diagonal(self, *values: Any) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define its diagonal")
+
+    def generator(self) -> np.ndarray | None:
+        """Hermitian ``G`` with ``U(θ) = exp(-iθG/2)`` for a one-parameter gate, else None.
+
+        Shape ``(2**k, 2**k)``, little-endian over the gate's qubits. Standard
+        gates derive it from ``pauli_generator`` and ``generator_scale``; a user's
+        gate may override this method (gradients then follow: adjoint and
+        parameter shift, whose rule comes from G's eigenvalues).
+        """
+        if self.pauli_generator is None or self.num_params != 1:
+            return None
+        return self.generator_scale * pauli_matrix(self.pauli_generator)
+
+    def decompose(self) -> list[tuple[Gate, tuple[int, ...]]] | None:
+        """Gates on local qubits whose product (first applied first) is exactly this gate.
+
+        Multi-parameter gates state it so gradients can differentiate each angle
+        through a one-parameter gate (U = P(φ) RY(θ) P(λ)); None if not known.
+        """
+        return None
+
+    def conjugate(self) -> Gate:
+        """A gate whose matrix is the complex conjugate of this one's, batches included.
+
+        A one-parameter Pauli rotation stays itself: ``conj(exp(-iθP/2)) =
+        exp(-i(±θ)P/2)``, the sign flipped unless P has an odd number of Ys.
+        Fixed gates with a real matrix are their own conjugate; the rest become
+        generic gates of the same structure.
+        """
+        if self.pauli_generator is not None and self.num_params == 1:
+            odd = self.pauli_generator.count("Y") % 2 == 1
+            return self if odd else self.with_params(-self.params[0])
+        if self.num_params == 0 and self.structure == "permutation":
+            return self
+        from qml.gates.generic import Conjugated
+
+        if self.num_params == 0 and not np.any(self.matrix().imag):
+            return self
+        return Conjugated(self)
 
     def apply(self, state: np.ndarray, qubits: Sequence[int]) -> None:
         """Apply the gate to ``state`` (``(2**n,)`` or ``(B, 2**n)``) in place.
@@ -263,11 +365,11 @@ class Gate:
         """The inverse gate (its matrix is the conjugate transpose)."""
         if self.self_inverse:
             return self
-        if self.num_params:  # rotations: exp(-iθG/2)^-1 = exp(+iθG/2)
-            return self.with_params(*(-p for p in self.params))
-        from qml.gates.unitary import Unitary
+        if self.pauli_generator is not None and self.num_params == 1:
+            return self.with_params(-self.params[0])  # exp(-iθG/2)^-1 = exp(+iθG/2)
+        from qml.gates.generic import Inverse
 
-        return Unitary(self.matrix().conj().T, label=f"{self.name}_dg")
+        return Inverse(self)
 
     # -- identity -------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -293,10 +395,31 @@ def _param_equal(a: Any, b: Any) -> bool:
 
 
 class ControlledGate(Gate):
-    """A gate that applies ``target_matrix()`` to its last qubits when its first are all |1>."""
+    """A gate that applies its ``target`` gate to its last qubits when its first are all |1>.
 
-    num_controls: ClassVar[int] = 1
+    The generator, label and drawing follow from the target: a controlled Pauli
+    rotation is a rotation whose generator has projectors onto |1> on the controls.
+    """
+
+    num_controls = 1
     target: ClassVar[type[Gate]]
+    draw_as = "control"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        target = cls.__dict__.get("target")
+        if target is None:
+            return
+        if "label" not in cls.__dict__:
+            cls.label = target.label
+        same_params = cls.num_params == target.num_params == 1
+        if (
+            same_params
+            and target.pauli_generator is not None
+            and "pauli_generator" not in cls.__dict__
+        ):
+            cls.pauli_generator = "1" * cls.num_controls + target.pauli_generator
+            cls.generator_scale = target.generator_scale
 
     def target_matrix(self) -> np.ndarray:
         """The matrix applied to the target qubits when every control is |1>."""

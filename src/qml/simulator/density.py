@@ -9,17 +9,13 @@ column), and a k-qubit channel with Kraus operators ``K_j`` is the local
 A gate and the channels after it are multiplied into one such local matrix;
 no ``4**n x 4**n`` superoperator is ever built.
 
-Two paths, as for state vectors (:mod:`qml.simulator.engine`):
-
-* ``"numba"``: the evolution is lowered to a ``Program`` on 2n qubits and run by
-  the compiled kernels (``engine.run``, threads and fusion included). A gate
-  ``U`` becomes ``U`` on the row qubits and ``conj(U)`` on the column qubits,
-  kept as the structured or parameterized ops the engine already has (so a batch
-  of parameter rows is one run); a channel, or a constant gate together with its
-  channels, becomes one constant-matrix op (``OP_MAT2``/``OP_MATK``, whose kernels
-  do not assume unitarity) holding its local transfer matrix.
-* ``"numpy"``: gate by gate through the reference kernels of :mod:`qml.gates.apply`;
-  the fallback when numba is missing, and for gates the engine cannot lower.
+The evolution is a circuit on 2n qubits that either backend runs as it runs
+state vectors (:mod:`qml.simulator.engine`, fusion and threads included): a
+gate ``U`` becomes ``U`` on the row qubits and ``U.conjugate()`` on the column
+qubits (the gate says what its conjugate is, so structured gates stay
+structured and a batch of parameter rows is one run); a channel, or an
+unbatched gate together with its channels, becomes one ``Superoperator`` gate
+holding its local transfer matrix (a dense op, which does not assume unitarity).
 
 Order is qiskit's little-endian one: bit ``q`` of a row or column index is
 qubit ``q``, so the result equals ``qiskit.quantum_info.DensityMatrix``.
@@ -31,8 +27,6 @@ import the noise package, which sits above it).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import numbers
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -46,18 +40,17 @@ from qml.errors import (
     QubitError,
     QubitIndexError,
     ShapeError,
-    UnsupportedOperationError,
 )
-from qml.gates import STANDARD_GATES, Gate, Unitary
+from qml.gates import Gate
 from qml.gates import apply as kernels
 from qml.simulator import engine
 from qml.simulator.memory import check_fits
-from qml.simulator.program import Program, compile_program, static_table
+from qml.simulator.program import build_program
 from qml.simulator.statevector import resolve_parameters
 
-#: Working copies of the state the reference kernels need besides the state itself
-#: (the gathered view and the product in ``apply_matrix``).
-WORKSPACE_COPIES = 2.0
+#: Working copies of the density matrices reserved besides them (readouts such as
+#: probabilities and expectations copy the diagonal or gather rows of the matrices).
+DENSITY_WORKSPACE = 2.0
 
 
 class KrausSource(Protocol):
@@ -142,7 +135,7 @@ def final_density(
         n,
         batch or 1,
         np.complex128,
-        copies=1 + WORKSPACE_COPIES,
+        copies=1 + DENSITY_WORKSPACE,
         amplitudes_per_qubit=4,
         what="density matrix",
     )
@@ -162,39 +155,45 @@ def evolve_density(
 
     ``rho`` is a batch of flattened density matrices, complex128 of shape
     ``(B, 4**n)`` (see the module docstring for the layout); ``values`` maps each
-    circuit parameter to a float or a ``(B,)`` array. Runs on the compiled engine
-    unless the backend is ``"numpy"`` or a gate cannot be lowered.
+    circuit parameter to a float or a ``(B,)`` array.
     """
-    if engine.get_backend() == "numba":
-        program = density_program(circuit, values, noise)
-        if program is not None:
-            phases = program.phases({})
-            if rho.shape[1] >= engine.LARGE_STATE and phases.shape[0] == 1:
-                from qml.simulator.fusion import fuse
-
-                program, phases = fuse(program, phases)
-            engine.run(program, rho, phases)
-            return
-    _evolve_numpy(rho, circuit, values, noise)
+    program = build_program(doubled_circuit(circuit, values, noise))
+    engine.get_backend().run(program, rho, program.bind(program.angles({})))
 
 
-def density_program(
+class Superoperator(Gate):
+    """A linear map on a flattened density matrix, as a local ``4**k x 4**k`` matrix.
+
+    Qubits ``(q..., q + n...)``: the low half of the local index is the column's
+    qubits, the high half the row's. Not unitary in general; only the density
+    simulator makes these.
+    """
+
+    name = "superoperator"
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.fixed_matrix = np.ascontiguousarray(matrix, dtype=np.complex128)  # type: ignore[misc]
+        self.num_qubits = self.fixed_matrix.shape[0].bit_length() - 1
+        self.params = ()
+
+    def with_params(self, *params: Any) -> Gate:
+        return self
+
+
+def doubled_circuit(
     circuit: Circuit, values: dict[Parameter, Any], noise: NoiseSource | None = None
-) -> Program | None:
-    """The evolution of ``circuit``'s density matrix as a ``Program`` on ``2n`` qubits.
+) -> Circuit:
+    """The evolution of ``circuit``'s density matrix as a circuit on ``2n`` qubits.
 
-    Column qubit ``q`` is program qubit ``q``, row qubit ``q`` is ``q + n``. Each
-    gate ``U`` (bound to ``values``) becomes ``U`` on its row qubits and
-    ``conj(U)`` on its column qubits; its channels (and, for a gate without
-    batched parameters, the gate itself) become one constant op holding the
+    Column qubit ``q`` is qubit ``q``, row qubit ``q`` is ``q + n``. Each gate
+    ``U`` (bound to ``values``) becomes ``U`` on its row qubits and
+    ``U.conjugate()`` on its column qubits; its channels (and, for a gate without
+    batched parameters, the gate itself) become one ``Superoperator`` holding the
     local transfer matrix. Parameter values are baked in (batched ones as
-    ``(B,)`` slot arrays), so run it with ``program.phases({})``. None when a
-    gate has no lowering (a user-defined gate with batched parameters, or one
-    the engine does not know): the caller takes the numpy path.
+    ``(B,)`` arrays), so run it with no further values.
     """
     n = circuit.num_qubits
     doubled = Circuit(2 * n)
-    patches: list[tuple[int, np.ndarray]] = []  # (op index, its constant matrix)
     cache: dict[int, np.ndarray] = {}
     for gate, qubits in circuit:
         gate = gate.bind(values)
@@ -202,76 +201,13 @@ def density_program(
         channels = () if noise is None else noise.channels_after(gate.name, qubits)
         transfer = _channels_transfer(gate, qubits, channels, cache)
         if transfer is not None and gate.batch_size is None:
-            patches.append((len(doubled), transfer @ conjugation_matrix(gate.matrix())))
-            doubled.append(_placeholder(2 * len(qubits)), (*qubits, *rows))
+            matrix = transfer @ conjugation_matrix(gate.matrix())
+            doubled.append(Superoperator(matrix), (*qubits, *rows))
             continue
-        conjugate = conjugate_gate(gate)
-        if conjugate is None:
-            return None
-        doubled.append(gate, rows).append(conjugate, qubits)
+        doubled.append(gate, rows).append(gate.conjugate(), qubits)
         if transfer is not None:
-            patches.append((len(doubled), transfer))
-            doubled.append(_placeholder(2 * len(qubits)), (*qubits, *rows))
-    try:
-        program = compile_program(doubled)
-    except UnsupportedOperationError:
-        return None
-    if not patches:
-        return program
-    mats = program.mats.copy()
-    for index, matrix in patches:
-        start = int(program.moff[index])
-        mats[start : start + matrix.size] = matrix.ravel()
-    static = static_table(program.code, program.qubits, program.arity, mats, program.moff)
-    return dataclasses.replace(program, mats=mats, static=static)
-
-
-@functools.cache
-def _placeholder(num_qubits: int) -> Unitary:
-    """An identity gate on ``num_qubits`` qubits: it lowers to a constant-matrix op
-    (``OP_MAT2`` or ``OP_MATK``) whose matrix ``density_program`` then replaces."""
-    return Unitary(np.eye(1 << num_qubits))
-
-
-#: Sign each parameter takes in ``conj(G)``: ``conj(exp(-iθP/2)) = exp(+iθ conj(P)/2)``,
-#: so a real generator (X, Z, XX, ZX, |1><1|...) flips θ and Y (imaginary) keeps it.
-CONJUGATE_SIGNS: dict[str, tuple[int, ...]] = {
-    "rx": (-1,), "ry": (1,), "rz": (-1,), "p": (-1,), "u": (1, -1, -1),
-    "crx": (-1,), "cry": (1,), "crz": (-1,), "cp": (-1,), "cu": (1, -1, -1, -1),
-    "rxx": (-1,), "ryy": (-1,), "rzz": (-1,), "rzx": (-1,),
-}  # fmt: skip
-#: Fixed gates whose conjugate is another named gate.
-CONJUGATE_NAMES = {"s": "sdg", "sdg": "s", "t": "tdg", "tdg": "t", "sx": "sxdg", "sxdg": "sx"}
-
-
-def conjugate_gate(gate: Gate) -> Gate | None:
-    """A gate whose matrix is ``conj(gate.matrix())``, batched parameters included.
-
-    Standard gates stay standard gates (cheap kernels, parameters kept per
-    batch row); any other unbatched gate becomes a ``Unitary``. None for a
-    non-standard gate with batched parameters.
-    """
-    if type(gate) is STANDARD_GATES.get(gate.name):
-        signs = CONJUGATE_SIGNS.get(gate.name)
-        if signs is not None:
-            return gate.with_params(*(s * p for s, p in zip(signs, gate.params, strict=True)))
-        if gate.name in CONJUGATE_NAMES:
-            return STANDARD_GATES[CONJUGATE_NAMES[gate.name]]()
-        if gate.name in _real_fixed_gates():
-            return gate
-    if gate.batch_size is not None:
-        return None
-    return Unitary(gate.matrix().conj())
-
-
-@functools.cache
-def _real_fixed_gates() -> frozenset[str]:
-    """Names of the parameterless standard gates with a real matrix (their own conjugate)."""
-    return frozenset(
-        name
-        for name, cls in STANDARD_GATES.items()
-        if cls.num_params == 0 and not np.any(cls().matrix().imag)
-    )
+            doubled.append(Superoperator(transfer), (*qubits, *rows))
+    return doubled
 
 
 def _channels_transfer(
@@ -291,40 +227,6 @@ def _channels_transfer(
             transfer = cache[id(channel)] = transfer_matrix(channel.kraus())
         product = transfer if product is None else transfer @ product
     return product
-
-
-def _evolve_numpy(
-    rho: np.ndarray,
-    circuit: Circuit,
-    values: dict[Parameter, Any],
-    noise: NoiseSource | None,
-) -> None:
-    """The reference path: every gate (and the noise after it) through numpy kernels.
-
-    A gate and the channels after it act on the same k qubits, so they are
-    multiplied into one local ``4**k x 4**k`` matrix and applied in one pass;
-    a noiseless diagonal or permutation gate keeps its cheaper kernel.
-    """
-    n = circuit.num_qubits
-    cache: dict[int, np.ndarray] = {}  # id(channel) -> its local matrix, built once per call
-    for gate, qubits in circuit:
-        gate = gate.bind(values)
-        both = (*qubits, *(q + n for q in qubits))  # columns are the low bits, rows the high
-        channels = () if noise is None else noise.channels_after(gate.name, qubits)
-        if not channels and gate.structure == "diagonal":
-            d = gate.diagonal()  # entry (r, c) gains the phase d[r] * conj(d[c])
-            phases = d[..., :, None] * d.conj()[..., None, :]
-            kernels.apply_diagonal(rho, phases.reshape(*d.shape[:-1], -1), both)
-            continue
-        if not channels and gate.structure == "permutation":
-            perm = np.asarray(gate.permutation)  # entry (r, c) takes entry (perm[r], perm[c])
-            kernels.apply_permutation(rho, (perm[:, None] * perm.size + perm).ravel(), both)
-            continue
-        matrix = conjugation_matrix(gate.matrix())
-        transfer = _channels_transfer(gate, qubits, channels, cache)
-        if transfer is not None:
-            matrix = transfer @ matrix
-        kernels.apply_matrix(rho, matrix, both)
 
 
 def conjugation_matrix(unitary: np.ndarray) -> np.ndarray:
@@ -435,9 +337,9 @@ def _marginal(probs: np.ndarray, qubits: tuple[int, ...], n: int) -> np.ndarray:
 __all__ = [
     "KrausSource",
     "NoiseSource",
-    "conjugate_gate",
+    "Superoperator",
     "conjugation_matrix",
-    "density_program",
+    "doubled_circuit",
     "evolve_density",
     "final_density",
     "probabilities_from_density",

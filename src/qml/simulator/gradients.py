@@ -19,9 +19,10 @@ Methods:
 
 Gates are differentiated through their angles ("slots"); the chain rule then
 carries each slot to the parameters its expression uses (``2*x + 1``,
-products), summing shared parameters. U and CU are first rewritten exactly as
-one-parameter gates: ``U(θ, φ, λ) = P(φ) RY(θ) P(λ)``, and CU adds ``P(γ)`` on
-its control.
+products), summing shared parameters. Everything a method needs comes from
+the gate: its generator (the adjoint overlap, and the shift rule its spectrum
+implies, :mod:`qml.simulator.shift_rules`) and, for gates of several angles
+(U, CU), its decomposition into one-parameter gates (``Gate.decompose``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 from qml.circuits import Circuit, Parameter, ParameterVector
 from qml.circuits.observables import PauliSum
 from qml.errors import OptionError, QmlValueError, ShapeError, UnsupportedOperationError
-from qml.gates import CRY, RY, STANDARD_GATES, CPhase, Gate, Phase, Unitary
+from qml.gates import Gate
 from qml.simulator import engine
 from qml.simulator.density import final_density
 from qml.simulator.measure import (
@@ -49,27 +50,11 @@ from qml.simulator.measure import (
     term_values,
 )
 from qml.simulator.memory import check_fits
-from qml.simulator.program import Program, compile_program
+from qml.simulator.program import Bound, Program, compile_program
+from qml.simulator.shift_rules import ShiftRule, rule_for
 from qml.simulator.statevector import final_state, resolve_parameters
 
 METHODS = ("adjoint", "parameter-shift", "finite-diff")
-
-#: A shift rule: ``dE/dθ = sum of coefficient * E(θ + shift)``.
-ShiftRule = tuple[tuple[float, float], ...]
-TWO_TERM: ShiftRule = ((0.5, np.pi / 2), (-0.5, -np.pi / 2))
-_C1, _C2 = (np.sqrt(2) + 1) / (4 * np.sqrt(2)), (np.sqrt(2) - 1) / (4 * np.sqrt(2))
-FOUR_TERM: ShiftRule = (
-    (_C1, np.pi / 2),
-    (-_C1, -np.pi / 2),
-    (-_C2, 3 * np.pi / 2),
-    (_C2, -3 * np.pi / 2),
-)
-#: The rule each gate's angle needs, from its generator's spectrum: Pauli strings and
-#: phases have one frequency (two terms); controlled rotations have two (four terms).
-SHIFT_RULES: dict[str, ShiftRule] = {
-    **dict.fromkeys(("rx", "ry", "rz", "p", "rxx", "ryy", "rzz", "rzx", "cp"), TWO_TERM),
-    **dict.fromkeys(("crx", "cry", "crz"), FOUR_TERM),
-}
 #: Default central-difference step: about the cube root of float64's epsilon.
 FINITE_DIFF_STEP = 1e-6
 
@@ -78,74 +63,44 @@ FINITE_DIFF_STEP = 1e-6
 
 
 def expand(circuit: Circuit) -> Circuit:
-    """``circuit`` with U and CU rewritten as one-parameter gates (cached on the circuit)."""
-    cached = circuit._derived.get("expanded")
-    if cached is not None:
-        return cached
-    out = Circuit(circuit.num_qubits, circuit.global_phase)
-    for gate, qubits in circuit:
-        if gate.name == "u":
-            theta, phi, lam = gate.params
-            out.append(Phase(lam), qubits).append(RY(theta), qubits).append(Phase(phi), qubits)
-        elif gate.name == "cu":
-            theta, phi, lam, gamma = gate.params
-            out.append(CPhase(lam), qubits).append(CRY(theta), qubits)
-            out.append(CPhase(phi), qubits).append(Phase(gamma), qubits[:1])
-        else:
-            out.append(gate, qubits)
-    circuit._derived["expanded"] = out
-    return out
+    """``circuit`` with every gate of several angles replaced by its ``decompose()``.
+
+    Remembered by the circuit. Gates that do not decompose stay; compiling the
+    result for gradients then refuses them, naming the gate.
+    """
+
+    def build() -> Circuit:
+        out = Circuit(circuit.num_qubits, circuit.global_phase)
+        for gate, qubits in circuit:
+            parts = gate.decompose() if gate.num_params > 1 else None
+            if parts is None:
+                out.append(gate, qubits)
+                continue
+            for part, local in parts:
+                out.append(part, [qubits[j] for j in local])
+        return out
+
+    return circuit.derived("expanded", build)
 
 
 def _gradient_program(circuit: Circuit, method: str) -> tuple[Circuit, Program]:
     expanded = expand(circuit)
-    for gate, _ in expanded:
-        known = type(gate) is STANDARD_GATES.get(gate.name) or isinstance(gate, Unitary)
-        if not known or (gate.num_params and gate.name not in SHIFT_RULES):
-            raise UnsupportedOperationError(
-                f"method={method!r} cannot differentiate through the gate "
-                f"{type(gate).__name__}: qml knows no generator or shift rule for it. "
-                "Use method='finite-diff', which works for any gate, or build the gate "
-                "from standard rotations"
-            )
-    return expanded, compile_program(expanded, differentiable=True)
+    try:
+        return expanded, compile_program(expanded, differentiable=True)
+    except UnsupportedOperationError as error:
+        raise UnsupportedOperationError(f"method={method!r}: {error}") from None
 
 
-# -- running a program at given slot angles (either backend) ---------------------------------------
+# -- running a program at given slot angles --------------------------------------------------------
 
 
-def execute(
-    program: Program, states: np.ndarray, angles: np.ndarray, phases: np.ndarray | None = None
-) -> None:
-    """Run ``program`` on ``states`` with slot ``angles`` ``(Bp, n_slots)``, in place.
-
-    ``phases`` are the angles' ``exp(iθ/2)`` if the caller has them already.
-    """
-    if engine.get_backend() == "numba":
-        engine.run_fused(
-            program, states, program.phases(angles=angles) if phases is None else phases
-        )
-        return
-    for i, gate in enumerate(program.gates):
-        _numpy_gate(program, i, gate, angles).apply(states, program.qubits[i, : program.arity[i]])
-
-
-def _numpy_gate(program: Program, i: int, gate: Any, angles: np.ndarray) -> Any:
-    if not gate.num_params:
-        return gate
-    first = program.slot[i]
-    columns = angles[:, first : first + gate.num_params]
-    return gate.with_params(*(c if c.shape[0] > 1 else float(c[0]) for c in columns.T))
-
-
-def forward(
-    program: Program, angles: np.ndarray, batch: int, phases: np.ndarray | None = None
-) -> np.ndarray:
-    """Final states ``(batch, 2**n)`` of ``program`` at slot ``angles`` (global phase left out)."""
-    check_fits(program.num_qubits, batch, copies=2 + engine.workspace_copies())
+def forward(program: Program, bound: Bound, batch: int) -> np.ndarray:
+    """Final states ``(batch, 2**n)`` of ``program`` with numbers ``bound`` (no global phase)."""
+    backend = engine.get_backend()
+    check_fits(program.num_qubits, batch, copies=2 + backend.workspace_copies)
     states = np.zeros((batch, 1 << program.num_qubits), dtype=np.complex128)
     states[:, 0] = 1
-    execute(program, states, angles, phases)
+    backend.run(program, states, bound)
     return states
 
 
@@ -193,73 +148,18 @@ def _reorder(grads: np.ndarray, order: np.ndarray) -> np.ndarray:
 # -- methods ---------------------------------------------------------------------------
 
 
-def _pauli_overlap(bra: np.ndarray, ket: np.ndarray, on: int, x: int, z: int, n_y: int) -> Any:
-    """``<bra|G|ket>`` per row, numpy path (see ``kernels._overlap``)."""
-    from qml.circuits.observables import popcount
-
-    index = np.arange(ket.shape[-1])
-    weights = np.where(index & on == on, 1 - 2 * (popcount(index & z) & 1), 0)
-    return np.sum(bra[:, index ^ x].conj() * weights * ket, axis=-1) * 1j**n_y
-
-
-def _apply_pauli_sums(states: np.ndarray, coefficients: np.ndarray, table: TermTable) -> np.ndarray:
-    """``lams[b, k] = sum_t coefficients[b, k, t] P_t states[b]``."""
-    batch, size = states.shape
-    lams = np.empty((batch, coefficients.shape[1], size), dtype=np.complex128)
-    if engine.get_backend() == "numba":
-        from qml.simulator import kernels
-
-        masks = (table.x, table.z, table.n_y)
-        work = lams.size * len(table.labels)
-        engine.map_rows(kernels.apply_pauli_sum, (states, lams, coefficients), masks, work=work)
-        return lams
-    from qml.circuits.observables import popcount
-
-    index = np.arange(size)
-    lams[:] = 0
-    for t in range(len(table.labels)):
-        signs = 1 - 2 * (popcount(index & table.z[t]) & 1)
-        term = (states * signs * 1j ** table.n_y[t])[:, None, :] * coefficients[:, :, t, None]
-        lams[:, :, index ^ table.x[t]] += term
-    return lams
-
-
 def backward(
-    program: Program, states: np.ndarray, angles: np.ndarray, coefficients: np.ndarray,
-    table: TermTable, phases: np.ndarray | None = None,
+    program: Program, states: np.ndarray, bound: Bound, coefficients: np.ndarray,
+    table: TermTable,
 ) -> np.ndarray:  # fmt: skip
     """The adjoint sweep: ``(B, K, n_slots)`` derivatives of ``K`` weighted observables.
 
     ``states`` are the final states (consumed); observable ``k`` of sample ``b``
     is ``sum_t coefficients[b, k, t] P_t``.
     """
-    batch = states.shape[0]
-    lams = _apply_pauli_sums(states, coefficients, table)
-    out = np.zeros((batch, lams.shape[1], program.slots.count))
-    if engine.get_backend() == "numba":
-        from qml.simulator import kernels
-
-        generators = (program.gen_on, program.gen_x, program.gen_z, program.gen_y,
-                      program.gen_factor, program.gen_slot)  # fmt: skip
-        phases = program.phases(angles=angles) if phases is None else phases
-        engine.map_rows(kernels.adjoint_rows, (states, lams, phases, out),
-                        (program.varying_ops(phases), program.num_qubits,
-                         *program.kernel_arrays(), *generators),
-                        work=lams.size * len(program.code))  # fmt: skip
-        return out
-    lams = np.ascontiguousarray(lams.transpose(1, 0, 2))  # (K, B, N): each k contiguous
-    for i in range(len(program.code) - 1, -1, -1):
-        s = program.gen_slot[i]
-        if s >= 0:
-            gen = (program.gen_on[i], program.gen_x[i], program.gen_z[i], program.gen_y[i])
-            for k in range(lams.shape[0]):
-                out[:, k, s] += program.gen_factor[i] * _pauli_overlap(lams[k], states, *gen).imag
-        inverse = _numpy_gate(program, i, program.gates[i], angles).inverse()
-        qubits = program.qubits[i, : program.arity[i]]
-        inverse.apply(states, qubits)
-        for k in range(lams.shape[0]):
-            inverse.apply(lams[k], qubits)
-    return out
+    backend = engine.get_backend()
+    lams = backend.apply_pauli_sums(states, coefficients, table.x, table.z, table.n_y)
+    return backend.adjoint(program, states, lams, bound)
 
 
 def _observable_coefficients(table: TermTable, batch: int) -> np.ndarray:
@@ -270,25 +170,42 @@ def _observable_coefficients(table: TermTable, batch: int) -> np.ndarray:
 
 def _adjoint(circuit: Circuit, observables: list[PauliSum], values: dict, batch: int) -> np.ndarray:
     expanded, program = _gradient_program(circuit, "adjoint")
-    angles = program.angles(values)
-    states = forward(program, angles, batch)
+    bound = program.bind(program.angles(values))
+    states = forward(program, bound, batch)
     table = TermTable.of(observables, circuit.num_qubits)
-    slot_grads = backward(program, states, angles, _observable_coefficients(table, batch), table)
+    slot_grads = backward(program, states, bound, _observable_coefficients(table, batch), table)
     return _to_circuit_order(chain_rule(slot_grads, program, values), expanded, circuit)
 
 
-def _parameter_rules(gate: Gate) -> tuple[ShiftRule, ...] | None:
+def gate_rule(gate: Gate) -> ShiftRule | None:
+    """The shift rule of a one-parameter gate's angle, from its generator (None: unknown)."""
+    generator = gate.generator()
+    return None if generator is None else rule_for(generator)
+
+
+def parameter_rules(gate: Gate) -> tuple[ShiftRule, ...] | None:
     """The shift rule of each of ``gate``'s angles, or None if one has none.
 
-    U and CU take each angle's rule from the one-parameter gate that carries it in
-    their expansion (``expand``): shifting an angle of U shifts that factor alone.
+    A gate of several angles takes each angle's rule from the one-parameter gate
+    of its ``decompose()`` that carries that angle alone (shifting an angle of U
+    shifts that factor only).
     """
-    if gate.name == "u":
-        return (TWO_TERM,) * 3
-    if gate.name == "cu":
-        return (FOUR_TERM, TWO_TERM, TWO_TERM, TWO_TERM)
-    rule = SHIFT_RULES.get(gate.name)
-    return None if rule is None else (rule,) * gate.num_params
+    if gate.num_params == 1:
+        rule = gate_rule(gate)
+        return None if rule is None else (rule,)
+    symbols = ParameterVector("_angle", gate.num_params)
+    parts = gate.with_params(*symbols).decompose()
+    if parts is None:
+        return None
+    rules: list[ShiftRule | None] = [None] * gate.num_params
+    for part, _ in parts:
+        if part.num_params != 1:
+            continue
+        angle = part.params[0]
+        affine = angle.affine() if hasattr(angle, "affine") else None
+        if affine is not None and affine[1:] == (1.0, 0.0) and affine[0] in symbols.params:
+            rules[symbols.params.index(affine[0])] = gate_rule(part)
+    return None if any(rule is None for rule in rules) else tuple(rules)  # type: ignore[misc]
 
 
 def _slot_circuit(circuit: Circuit, program: Program) -> Circuit:
@@ -299,33 +216,35 @@ def _slot_circuit(circuit: Circuit, program: Program) -> Circuit:
     since the density-matrix path takes parameter values, not slot angles. The
     gates stay the circuit's own, so the noise model attaches the same channels.
     """
-    cached = circuit._derived.get("slot_circuit")
-    if cached is not None:
-        return cached
-    slots = ParameterVector("slot", program.slots.count)
-    out = Circuit(circuit.num_qubits)
-    for i, (gate, qubits) in enumerate(circuit):
-        first = int(program.slot[i])
-        out.append(gate.with_params(*slots[first : first + gate.num_params]), qubits)
-    circuit._derived["slot_circuit"] = out
-    return out
+
+    def build() -> Circuit:
+        slots = ParameterVector("slot", program.slots.count)
+        out = Circuit(circuit.num_qubits)
+        for g, (gate, qubits) in enumerate(circuit):
+            first = int(program.gate_slot[g])
+            out.append(gate.with_params(*slots[first : first + gate.num_params]), qubits)
+        return out
+
+    return circuit.derived("slot_circuit", build)
 
 
-def _shift_terms(program: Program) -> list[tuple[int, float, float]]:
+def _shift_terms(program: Program, method: str) -> list[tuple[int, float, float]]:
     """``(slot, coefficient, shift)`` of every term of every parameter-dependent slot."""
-    table = program.slots
-    depends = set(table.affine_index + table.general_index)
+    depends = set(program.slots.varying)
     terms = []
-    for i, gate in enumerate(program.gates):
-        rules = _parameter_rules(gate) if gate.num_params else ()
+    for g, gate in enumerate(program.gates):
+        if not gate.num_params:
+            continue
+        rules = parameter_rules(gate)
         if rules is None:
             raise UnsupportedOperationError(
-                f"method='parameter-shift' cannot differentiate through the gate "
-                f"{type(gate).__name__}: qml knows no shift rule for it. Use "
-                "method='finite-diff', which works for any gate"
+                f"method={method!r} cannot differentiate through the gate "
+                f"{type(gate).__name__} ({gate.name!r}): it has no generator (or no "
+                "decomposition into gates that have one), so qml knows no shift rule for it. "
+                "Use method='finite-diff', which works for any gate"
             )
         for j, rule in enumerate(rules):
-            slot = int(program.slot[i]) + j
+            slot = int(program.gate_slot[g]) + j
             if slot in depends:
                 terms.extend((slot, c, shift) for c, shift in rule)
     return terms
@@ -335,14 +254,16 @@ def _parameter_shift(
     circuit: Circuit, observables: list[PauliSum], values: dict, batch: int,
     shots: int | None, seed: Any, noise: Any = None,
 ) -> np.ndarray:  # fmt: skip
-    """``dE/dp`` by the shift rules, on state vectors or (``noise``) density matrices."""
-    if noise is None:
-        expanded, program = _gradient_program(circuit, "parameter-shift")
-    else:  # noise attaches to the circuit's own gates: no expansion
-        expanded, program = circuit, compile_program(circuit)
+    """``dE/dp`` by the shift rules, on state vectors or (``noise``) density matrices.
+
+    Under noise the circuit's own gates are shifted (channels attach to them by
+    name); without, the expanded circuit's one-parameter gates.
+    """
+    circuit_used = circuit if noise is not None else expand(circuit)
+    program = compile_program(circuit_used)
     table = program.slots
     angles = np.broadcast_to(program.angles(values), (batch, table.count))
-    shifts = _shift_terms(program)
+    shifts = _shift_terms(program, "parameter-shift")
     rng = np.random.default_rng(seed)
     slot_grads = np.zeros((batch, len(observables), table.count))
     # a density matrix holds 4**n numbers, a state 2**n
@@ -355,7 +276,7 @@ def _parameter_shift(
             shifted[r, :, s] += shift
         rows = shifted.reshape(-1, table.count)
         if noise is None:
-            states = forward(program, rows, rows.shape[0])
+            states = forward(program, program.bind(rows), rows.shape[0])
             if shots is None:
                 energies = expectations_of_states(states, observables)
             else:
@@ -369,7 +290,7 @@ def _parameter_shift(
         energies = energies.reshape(len(part), batch, -1)
         for r, (s, c, _) in enumerate(part):
             slot_grads[:, :, s] += c * energies[r]
-    return _to_circuit_order(chain_rule(slot_grads, program, values), expanded, circuit)
+    return _to_circuit_order(chain_rule(slot_grads, program, values), circuit_used, circuit)
 
 
 def _finite_diff(
@@ -523,7 +444,7 @@ class ExpectationFunction:
     def __call__(self, params: Any, shots: int | None = None, seed: Any = None) -> np.ndarray:
         """``<O_k>`` for every row of ``params``: shape ``(B, K)`` (estimated from ``shots``)."""
         angles, _ = self._angles(params)
-        states = forward(self.program, angles, angles.shape[0])
+        states = forward(self.program, self.program.bind(angles), angles.shape[0])
         if shots is not None:
             return estimate_from_shots(states, self.observables, check_shots(shots), seed)
         return term_values(states, self.table) @ self.table.coefficients
@@ -532,8 +453,8 @@ class ExpectationFunction:
         """``(values (B, K), pullback)``; ``pullback(dL/dvalues (B, K)) -> dL/dparams (B, P)``."""
         angles, values = self._angles(params)
         rows = angles.shape[0]
-        phases = self.program.phases(angles=angles) if engine.get_backend() == "numba" else None
-        final = forward(self.program, angles, rows, phases)
+        bound = self.program.bind(angles)
+        final = forward(self.program, bound, rows)
         energies = term_values(final, self.table) @ self.table.coefficients
 
         def pullback(grad_outputs: Any) -> np.ndarray:
@@ -542,8 +463,7 @@ class ExpectationFunction:
                 raise ShapeError(f"grad_outputs must have shape {energies.shape}, got "
                                  f"{weights.shape}")  # fmt: skip
             coefficients = np.ascontiguousarray((weights @ self.table.coefficients.T)[:, None, :])
-            slot_grads = backward(self.program, final.copy(), angles, coefficients, self.table,
-                                  phases)  # fmt: skip
+            slot_grads = backward(self.program, final.copy(), bound, coefficients, self.table)
             return _reorder(chain_rule(slot_grads[:, 0], self.program, values), self._order)
 
         return energies, pullback

@@ -89,19 +89,7 @@ def observable_list(observables: Observables) -> tuple[list[PauliSum], bool]:
 
 def term_values(states: np.ndarray, table: TermTable) -> np.ndarray:
     """``<ψ_b|P_t|ψ_b>`` for every row ``b`` and term ``t``: shape ``(B, n_terms)``."""
-    out = np.empty((states.shape[0], len(table.labels)), dtype=np.float64)
-    if engine.get_backend() == "numba":
-        from qml.simulator import kernels
-
-        engine.map_rows(kernels.pauli_expectations, (states, out), (table.x, table.z, table.n_y),
-                        work=states.size * len(table.labels))  # fmt: skip
-        return out
-    index = np.arange(states.shape[1])
-    for t in range(len(table.labels)):
-        signs = 1 - 2 * (popcount(index & table.z[t]) & 1)
-        overlap = np.sum(states[:, index ^ table.x[t]].conj() * signs * states, axis=1)
-        out[:, t] = (overlap * 1j ** table.n_y[t]).real
-    return out
+    return engine.get_backend().term_values(states, table.x, table.z, table.n_y)
 
 
 def expectations_of_states(states: np.ndarray, observables: list[PauliSum]) -> np.ndarray:

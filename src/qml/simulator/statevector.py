@@ -61,7 +61,7 @@ def final_state(circuit: Circuit, params: Any = None, dtype: Any = np.complex128
     if dtype not in (np.complex128, np.complex64):
         raise QmlTypeError(f"dtype must be np.complex128 or np.complex64, got {dtype}")
     n = circuit.num_qubits
-    check_fits(n, batch or 1, dtype, copies=1 + engine.workspace_copies())
+    check_fits(n, batch or 1, dtype, copies=1 + engine.get_backend().workspace_copies)
     state = np.zeros((batch or 1, 1 << n), dtype=dtype)
     state[:, 0] = 1
     engine.evolve(state, circuit, values)
