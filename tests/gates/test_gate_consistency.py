@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
+from qiskit.quantum_info import Operator
 
+import qml
 import qml.gates
 from qml import Parameter, QmlError
 from qml.errors import QubitError, QubitIndexError, ShapeError, UnboundParameterError
@@ -389,3 +392,91 @@ def test_apply_refuses_bad_qubits(qubits, error):
     state = np.zeros(8, dtype=np.complex128)
     with pytest.raises(error):
         qml.gates.CX().apply(state, qubits)
+
+
+# -- the trait's other facts --------------------------------------------------------------------
+
+
+@each_parameterized_gate
+def test_a_declared_generator_generates_the_matrix(gate_cls, rng):
+    probe = gate_cls(*([0.1] * gate_cls.num_params))
+    generator = probe.generator()
+    if gate_cls.num_params > 1:
+        assert generator is None  # gates of several angles decompose instead
+        return
+    assert generator is not None
+    np.testing.assert_allclose(generator, generator.conj().T, atol=1e-15)
+    for theta in rng.uniform(-2 * np.pi, 2 * np.pi, 4):
+        expected = scipy.linalg.expm(-0.5j * theta * generator)
+        np.testing.assert_allclose(gate_cls(theta).matrix(), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "gate_cls", [c for c in PARAMETERIZED if c.num_params > 1], ids=lambda c: c.name
+)
+def test_a_gate_of_several_angles_decomposes_exactly_into_one_angle_gates(gate_cls, rng):
+    for params in random_params(rng, gate_cls, 4):
+        gate = gate_cls(*params)
+        product = np.eye(1 << gate.num_qubits, dtype=complex)
+        for part, local in gate.decompose():
+            assert part.num_params == 1 and part.generator() is not None
+            full = qml.Circuit(gate.num_qubits).append(part, local)
+            product = _unitary(full) @ product
+        np.testing.assert_allclose(product, gate.matrix(), atol=1e-12)
+
+
+def _unitary(circuit) -> np.ndarray:
+    """The circuit's matrix, column j the state it prepares from basis state j (qiskit)."""
+    from qiskit.quantum_info import Operator
+
+    return Operator(circuit.to_qiskit()).data
+
+
+@each_gate
+def test_the_drawing_label_and_style_are_stated(gate_cls):
+    assert gate_cls.draw_as in ("box", "control", "symmetric", "swap")
+    if gate_cls.draw_as not in ("swap", "symmetric"):  # drawn as marks only
+        assert gate_cls.label  # the text qiskit's drawings use, e.g. "Ry" or "√X"
+    if gate_cls.draw_as == "control":
+        assert gate_cls.num_controls > 0
+
+
+# -- generic gates --------------------------------------------------------------------------------
+
+
+@each_gate
+def test_a_controlled_gate_equals_qiskit_s_controlled_gate(gate_cls, rng):
+    params = rng.uniform(-np.pi, np.pi, gate_cls.num_params)
+    for controls, state in [(1, 1), (2, 1), (3, 5)]:
+        gate = qml.gates.Controlled(gate_cls(*params), controls, ctrl_state=state)
+        reference = QISKIT_GATES[gate_cls.name](*params).control(
+            controls, ctrl_state=state, annotated=False
+        )
+        np.testing.assert_allclose(gate.matrix(), Operator(reference).data, atol=1e-12)
+
+
+def test_a_diagonal_gate_equals_qiskit_s_diagonal_gate(rng):
+    from qiskit.circuit.library import DiagonalGate
+
+    phases = np.exp(1j * rng.uniform(-np.pi, np.pi, 8))
+    np.testing.assert_allclose(
+        qml.gates.Diagonal(phases).matrix(), Operator(DiagonalGate(list(phases))).data, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: qml.gates.Diagonal([1, 2]), "modulus 1"),
+        (lambda: qml.gates.Diagonal([1, 1, 1]), "2\\*\\*k"),
+        (lambda: qml.gates.Permutation([0, 0]), "exactly once"),
+        (lambda: qml.gates.Permutation([0.0, 1.0]), "integers"),
+        (lambda: qml.gates.Controlled(qml.gates.X(), 0), "positive"),
+        (lambda: qml.gates.Controlled(qml.gates.X(), 2, ctrl_state=4), "0 to 3"),
+        (lambda: qml.gates.Controlled("x"), "qml Gate"),
+    ],
+    ids=["not-unitary", "not-power-of-two", "repeat", "floats", "no-controls", "state", "str"],
+)
+def test_a_bad_generic_gate_is_refused_with_advice(make, error):
+    with pytest.raises(QmlError, match=error):
+        make()

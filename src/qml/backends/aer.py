@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from qiskit.result import Result
 
 METHODS = ("statevector", "density_matrix", "automatic")
-#: Controlled rotations whose ``parameter_binds`` qiskit-aer 0.18 ignores (issues #2323, #2403).
-UNBINDABLE = frozenset({"crx", "cry", "crz", "cp", "cu"})
 
 
 class AerBackend:
@@ -340,8 +338,7 @@ class AerBackend:
         replace = {
             inst.operation.name
             for inst in qc.data
-            if inst.operation.name not in basis
-            or (inst.operation.name in UNBINDABLE and _is_symbolic(inst.operation))
+            if inst.operation.name not in basis or _unbindable(inst.operation)
         }
         clash = sorted((replace | {"unitary"}) & self._noisy_gates) if replace else []
         if clash:
@@ -352,6 +349,12 @@ class AerBackend:
                 "first, or attach the noise to other gates"
             )
         return qc, replace
+
+
+def _unbindable(operation: Any) -> bool:
+    """A parameterized controlled gate, whose ``parameter_binds`` qiskit-aer 0.18 ignores
+    (qiskit-aer issues #2323 and #2403: CRX, CRY, CRZ, CP, CU and their kin)."""
+    return bool(getattr(operation, "num_ctrl_qubits", 0)) and _is_symbolic(operation)
 
 
 def _is_symbolic(value: Any) -> bool:

@@ -266,44 +266,6 @@ class Circuit:
         """Append ``Unitary(matrix)`` on ``qubits`` (little-endian over ``qubits``)."""
         return self.append(Unitary(matrix, label=label), qubits)
 
-    # builder methods, one per standard gate, named as qiskit names them
-    id = _builder(STANDARD_GATES["id"])
-    h = _builder(STANDARD_GATES["h"])
-    x = _builder(STANDARD_GATES["x"])
-    y = _builder(STANDARD_GATES["y"])
-    z = _builder(STANDARD_GATES["z"])
-    s = _builder(STANDARD_GATES["s"])
-    sdg = _builder(STANDARD_GATES["sdg"])
-    t = _builder(STANDARD_GATES["t"])
-    tdg = _builder(STANDARD_GATES["tdg"])
-    sx = _builder(STANDARD_GATES["sx"])
-    sxdg = _builder(STANDARD_GATES["sxdg"])
-    rx = _builder(STANDARD_GATES["rx"])
-    ry = _builder(STANDARD_GATES["ry"])
-    rz = _builder(STANDARD_GATES["rz"])
-    p = _builder(STANDARD_GATES["p"])
-    u = _builder(STANDARD_GATES["u"])
-    cx = _builder(STANDARD_GATES["cx"])
-    cy = _builder(STANDARD_GATES["cy"])
-    cz = _builder(STANDARD_GATES["cz"])
-    ch = _builder(STANDARD_GATES["ch"])
-    swap = _builder(STANDARD_GATES["swap"])
-    iswap = _builder(STANDARD_GATES["iswap"])
-    crx = _builder(STANDARD_GATES["crx"])
-    cry = _builder(STANDARD_GATES["cry"])
-    crz = _builder(STANDARD_GATES["crz"])
-    cp = _builder(STANDARD_GATES["cp"])
-    cu = _builder(STANDARD_GATES["cu"])
-    rxx = _builder(STANDARD_GATES["rxx"])
-    ryy = _builder(STANDARD_GATES["ryy"])
-    rzz = _builder(STANDARD_GATES["rzz"])
-    rzx = _builder(STANDARD_GATES["rzx"])
-    ecr = _builder(STANDARD_GATES["ecr"])
-    ccx = _builder(STANDARD_GATES["ccx"])
-    ccz = _builder(STANDARD_GATES["ccz"])
-    cswap = _builder(STANDARD_GATES["cswap"])
-    cnot, toffoli, fredkin = cx, ccx, cswap
-
     # -- parameters ----------------------------------------------------------------------
     def parameter_values(self, values: ParameterValues) -> dict[Parameter, Any]:
         """Resolve ``values`` into ``{Parameter: float or (B,) array}``.
@@ -561,6 +523,17 @@ class Circuit:
 
     def __str__(self) -> str:
         return self.draw()
+
+
+# Builder methods, one per standard gate, named as qiskit names them (``c.h(0)``,
+# ``c.crx(θ, 0, 1)``): generated from the registry, so a gate added there has its method.
+for _name, _cls in STANDARD_GATES.items():
+    setattr(Circuit, _name, _builder(_cls))
+Circuit.cnot, Circuit.toffoli, Circuit.fredkin = (  # type: ignore[attr-defined]
+    _builder(STANDARD_GATES["cx"]),
+    _builder(STANDARD_GATES["ccx"]),
+    _builder(STANDARD_GATES["cswap"]),
+)
 
 
 def _is_phase_batch(value: Any) -> bool:

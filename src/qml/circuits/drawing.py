@@ -17,13 +17,6 @@ import numpy as np
 if TYPE_CHECKING:
     from qml.circuits.circuit import Circuit, Instruction
 
-#: How qiskit spells gate names in drawings.
-LABELS = {
-    "id": "I", "sx": "√X", "sxdg": "√Xdg", "sdg": "Sdg", "tdg": "Tdg", "iswap": "Iswap",
-    "ecr": "Ecr", "unitary": "Unitary", "rx": "Rx", "ry": "Ry", "rz": "Rz", "rxx": "Rxx",
-    "ryy": "Ryy", "rzz": "Rzz", "rzx": "Rzx", "p": "P", "u": "U", "cu": "U",
-}  # fmt: skip
-
 # What two strokes written into one cell become.
 _MERGE = {
     ("└", "┌"): "├", ("┘", "┐"): "┤", ("┌", "└"): "├", ("┐", "┘"): "┤",
@@ -46,9 +39,12 @@ def format_param(value: Any) -> str:
     return f"{float(value):.5g}"
 
 
-def gate_label(name: str, params: tuple[Any, ...], label: str | None = None) -> str:
-    """``Ry(π/2)``, ``H``, ``Unitary``: the text inside a gate's box."""
-    base = label or LABELS.get(name, name.upper() if len(name) <= 2 else name.capitalize())
+def gate_label(gate: Any) -> str:
+    """``Ry(π/2)``, ``H``, ``Unitary``: the text inside a gate's box (a controlled gate's
+    target box), from the gate's own ``label`` or, lacking one, its name as qiskit would
+    capitalise it."""
+    name, params = gate.name, gate.params
+    base = gate.label or (name.upper() if len(name) <= 2 else name.capitalize())
     if not params:
         return base
     return f"{base}({','.join(format_param(p) for p in params)})"
@@ -105,19 +101,11 @@ class _Canvas:
         self.lines[2 * q + 2][c] = "│"
 
 
-def _target_label(gate: Any) -> str:
-    """Label of a controlled gate's target box: ``crx`` -> ``Rx(θ)``, ``ccx`` -> ``X``."""
-    return gate_label(gate.name[gate.num_controls :], gate.params)
-
-
 def _element_width(instruction: Instruction) -> int:
     gate, qubits = instruction
-    if gate.num_controls:
-        label = _target_label(gate)
-    else:
-        label = gate_label(gate.name, gate.params, getattr(gate, "label", None))
-        if len(qubits) > 1 and gate.name != "swap":
-            label = "0 " + label
+    label = gate_label(gate)
+    if not gate.num_controls and len(qubits) > 1 and gate.draw_as != "swap":
+        label = "0 " + label
     return len(label) + 4
 
 
@@ -130,25 +118,28 @@ def _draw_layer(n: int, layer: list[Instruction], measured: dict[int, int] | Non
             canvas.box(q, q, {q: "M"}, False, False)
     for gate, qubits in layer:
         lo, hi = min(qubits), max(qubits)
-        symmetric = gate.name in ("cz", "ccz")
-        if gate.name in ("swap", "cswap") or symmetric or gate.num_controls:
+        symmetric, swap = gate.draw_as == "symmetric", gate.draw_as == "swap"
+        if swap or symmetric or gate.num_controls:
             controls = set(qubits[: gate.num_controls]) if not symmetric else set(qubits)
+            state = getattr(gate, "ctrl_state", None)  # open controls are drawn as "o"
+            opened = {q for j, q in enumerate(qubits[: gate.num_controls])
+                      if state is not None and not (state >> j) & 1}  # fmt: skip
             targets = [q for q in qubits if q not in controls]
             for q in range(lo, hi + 1):
                 if q in controls:
-                    canvas.symbol(q, "■", q > lo, q < hi)
-                elif q in targets and gate.name in ("swap", "cswap"):
+                    canvas.symbol(q, "o" if q in opened else "■", q > lo, q < hi)
+                elif q in targets and swap:
                     canvas.symbol(q, "X", q > lo, q < hi)
                 elif q not in targets:
                     canvas.cross(q)
-            if targets and gate.name not in ("swap", "cswap"):
-                t = targets[0]
-                canvas.box(t, t, {t: _target_label(gate)}, t > lo, t < hi)
+            if targets and not swap:
+                t, last = targets[0], targets[-1]
+                labels = {q: gate_label(gate) if q == t else "" for q in targets}
+                canvas.box(t, last, labels, t > lo, last < hi)
         elif len(qubits) == 1:
-            label = gate_label(gate.name, gate.params, getattr(gate, "label", None))
-            canvas.box(lo, lo, {lo: label}, False, False)
+            canvas.box(lo, lo, {lo: gate_label(gate)}, False, False)
         else:
-            label = gate_label(gate.name, gate.params, getattr(gate, "label", None))
+            label = gate_label(gate)
             labels = {
                 q: f"{j} {label if j == 0 else ''}".ljust(width - 3) for j, q in enumerate(qubits)
             }

@@ -5,12 +5,18 @@ loads it. Both libraries use the same little-endian qubit order and the same
 gate matrices, so a gate maps to the gate of the same name.
 
 ``from_qiskit`` accepts every unitary qiskit circuit: standard gates (matched by
-class, not by name) map to qml gates; other gates with a matrix of at most 10
+class, not by name: each qml gate states its ``qiskit_class``) map to qml gates;
+controlled gates (``MCXGate``, ``gate.control(k)``, open controls included),
+``DiagonalGate`` and ``PermutationGate`` keep their structure as ``Controlled``,
+``Diagonal`` and ``Permutation``; other gates with a matrix of at most 10
 qubits become ``Unitary`` (their matrix wins over a definition that may only
 approximate it, as in qiskit's ``Operator``); the rest are decomposed through
-their definitions, every global phase kept; annotated operations are expanded;
-barriers and delays are skipped; final measurements are kept. Anything that is
-not unitary (reset, mid-circuit measurement, classical control) is refused.
+their definitions, every global phase kept, and a wider gate with no definition
+is taken as its matrix (a permutation or a diagonal when it is one). A gate a
+QASM program defines has its matrix built once per definition and parameter
+values. Annotated operations are expanded; barriers and delays are skipped;
+final measurements are kept. Anything that is not unitary (reset, mid-circuit
+measurement, classical control) is refused.
 """
 
 from __future__ import annotations
@@ -39,24 +45,41 @@ from qml.errors import (
     UnboundParameterError,
     UnsupportedOperationError,
 )
-from qml.gates import STANDARD_GATES, U, Unitary
+from qml.gates import (
+    CU,
+    STANDARD_GATES,
+    Controlled,
+    CPhase,
+    Diagonal,
+    Inverse,
+    Permutation,
+    Phase,
+    U,
+    Unitary,
+)
 from qml.gates.base import Gate, is_symbolic
 
 if TYPE_CHECKING:
     import qiskit
 
-# qiskit's legacy gates that are settings of qml gates: name -> (qml gate, params map)
+# qiskit's legacy gates, settings of qml gates: qiskit class -> (qml gate, params map)
 _LEGACY: dict[str, tuple[type[Gate], Any]] = {
-    "u1": (STANDARD_GATES["p"], lambda lam: (lam,)),
-    "u2": (U, lambda phi, lam: (math.pi / 2, phi, lam)),
-    "u3": (U, lambda theta, phi, lam: (theta, phi, lam)),
-    "cu1": (STANDARD_GATES["cp"], lambda lam: (lam,)),
-    "cu3": (STANDARD_GATES["cu"], lambda theta, phi, lam: (theta, phi, lam, 0.0)),
+    "U1Gate": (Phase, lambda lam: (lam,)),
+    "U2Gate": (U, lambda phi, lam: (math.pi / 2, phi, lam)),
+    "U3Gate": (U, lambda theta, phi, lam: (theta, phi, lam)),
+    "CU1Gate": (CPhase, lambda lam: (lam,)),
+    "CU3Gate": (CU, lambda theta, phi, lam: (theta, phi, lam, 0.0)),
 }
 _SKIPPED = {"barrier", "delay"}
 #: Wider gates are decomposed through their definitions rather than densified
 #: (a dense matrix of 10 qubits already takes 16 MiB).
 _MAX_MATRIX_QUBITS = 10
+#: A wider gate without a definition is taken as its matrix up to this width (256 MiB).
+_MAX_WIDE_MATRIX_QUBITS = 12
+#: Gates a QASM program defines are matrices up to this width (built once per name and
+#: parameters) and their definitions above: qiskit builds such a matrix by composing
+#: the whole body (seconds for 10 qubits), and the body is exact.
+_MAX_QASM_MATRIX_QUBITS = 4
 
 # qiskit Parameters that to_qiskit made, mapped back to the qml parameters they came from,
 # so from_qiskit(to_qiskit(c)) has the very same parameters as c.
@@ -191,33 +214,28 @@ def _evaluate(node: ast.AST, symbols: dict[str, Parameter], source: Any) -> Any:
 # -- circuits -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _qiskit_gate_classes() -> dict[str, type]:
-    """qiskit's gate class for each qml standard gate (and legacy gate), by name."""
+def _library() -> Any:
     from qiskit.circuit import library
 
-    return {
-        "id": library.IGate, "h": library.HGate, "x": library.XGate, "y": library.YGate,
-        "z": library.ZGate, "s": library.SGate, "sdg": library.SdgGate, "t": library.TGate,
-        "tdg": library.TdgGate, "sx": library.SXGate, "sxdg": library.SXdgGate,
-        "rx": library.RXGate, "ry": library.RYGate, "rz": library.RZGate,
-        "p": library.PhaseGate, "u": library.UGate, "cx": library.CXGate, "cy": library.CYGate,
-        "cz": library.CZGate, "ch": library.CHGate, "swap": library.SwapGate,
-        "iswap": library.iSwapGate, "crx": library.CRXGate, "cry": library.CRYGate,
-        "crz": library.CRZGate, "cp": library.CPhaseGate, "cu": library.CUGate,
-        "rxx": library.RXXGate, "ryy": library.RYYGate, "rzz": library.RZZGate,
-        "rzx": library.RZXGate, "ecr": library.ECRGate, "ccx": library.CCXGate,
-        "ccz": library.CCZGate, "cswap": library.CSwapGate, "u1": library.U1Gate,
-        "u2": library.U2Gate, "u3": library.U3Gate, "cu1": library.CU1Gate, "cu3": library.CU3Gate,
-    }  # fmt: skip
+    return library
+
+
+def qiskit_class_of(gate: Gate | type[Gate]) -> type | None:
+    """qiskit's class for a gate that names one (``Gate.qiskit_class``), else None."""
+    name = gate.qiskit_class
+    return None if name is None else getattr(_library(), name)
 
 
 @functools.cache
 def _qml_gates_by_qiskit_class() -> dict[type, tuple[type[Gate], Any]]:
-    """qiskit gate class -> (qml gate class, parameter map)."""
+    """qiskit gate class -> (qml gate class, parameter map), from the gates' own claims."""
     out: dict[type, tuple[type[Gate], Any]] = {}
-    for name, qiskit_class in _qiskit_gate_classes().items():
-        out[qiskit_class] = _LEGACY.get(name) or (STANDARD_GATES[name], lambda *p: p)
+    for cls in STANDARD_GATES.values():
+        qiskit_class = qiskit_class_of(cls)
+        if qiskit_class is not None:
+            out[qiskit_class] = (cls, lambda *p: p)
+    for name, entry in _LEGACY.items():
+        out[getattr(_library(), name)] = entry
     return out
 
 
@@ -225,29 +243,48 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
     """``circuit`` as a qiskit ``QuantumCircuit``, with its phase, parameters and measurements."""
     from qiskit import QuantumCircuit
 
-    qiskit_gates = _qiskit_gate_classes()
     vectors: dict[str, Any] = {}
     qc = QuantumCircuit(circuit.num_qubits, circuit.num_clbits, name=circuit.name)
     qc.global_phase = expression_to_qiskit(circuit.global_phase, vectors)
     for gate, qubits in circuit:
-        if isinstance(gate, Unitary) or gate.name not in qiskit_gates:
-            # Unitary, or a user's Gate subclass qiskit has no class for: export its matrix
-            from qiskit.circuit.library import UnitaryGate
-
-            if gate.is_parameterized:
-                raise UnsupportedOperationError(
-                    f"gate {gate.name!r} has no qiskit equivalent, so it is exported as its "
-                    "matrix, which needs numbers: bind its parameters first "
-                    "(Circuit.assign_parameters)"
-                )
-            label = gate.label if isinstance(gate, Unitary) else gate.name
-            qc.append(UnitaryGate(gate.matrix(), label=label, check_input=False), qubits)
-            continue
-        params = [expression_to_qiskit(p, vectors) for p in gate.params]
-        qc.append(qiskit_gates[gate.name](*params), qubits)
+        qc.append(qiskit_gate(gate, vectors), qubits)
     for qubit, clbit in circuit.measurement_pairs:
         qc.measure(qubit, clbit)
     return qc
+
+
+def qiskit_gate(gate: Gate, vectors: dict[str, Any] | None = None) -> Any:
+    """The qiskit gate for a qml gate: its own qiskit class, the structure of a controlled,
+    inverted or diagonal gate, or else its matrix (which needs bound parameters)."""
+    from qiskit.circuit.library import DiagonalGate, PermutationGate, UnitaryGate
+
+    vectors = {} if vectors is None else vectors
+    qiskit_class = qiskit_class_of(gate)
+    if qiskit_class is not None and not isinstance(gate, Unitary):
+        return qiskit_class(*(expression_to_qiskit(p, vectors) for p in gate.params))
+    if isinstance(gate, Controlled):
+        base = qiskit_gate(gate.base, vectors)
+        return base.control(gate.num_controls, ctrl_state=gate.ctrl_state, annotated=False)
+    if isinstance(gate, Inverse):
+        return qiskit_gate(gate.gate, vectors).inverse()
+    if gate.is_parameterized:
+        raise UnsupportedOperationError(
+            f"gate {gate.name!r} has no qiskit equivalent, so it is exported as its "
+            "matrix, which needs numbers: bind its parameters first "
+            "(Circuit.assign_parameters)"
+        )
+    if gate.batch_size is not None:
+        raise QmlTypeError(
+            "qiskit circuits hold one value per parameter; this gate has a "
+            "batched (B,) parameter. Convert one sample at a time or keep "
+            "the parameter symbolic"
+        )
+    if isinstance(gate, Diagonal):
+        return DiagonalGate([complex(d) for d in gate.diagonal()])
+    if isinstance(gate, Permutation) and gate.qubit_pattern() is not None:
+        return PermutationGate(gate.qubit_pattern())
+    label = gate.label if isinstance(gate, Unitary) else gate.name  # "permutation": see qml_gate
+    return UnitaryGate(gate.matrix(), label=label, check_input=False)
 
 
 def from_qiskit(qc: qiskit.QuantumCircuit) -> Circuit:
@@ -258,11 +295,13 @@ def from_qiskit(qc: qiskit.QuantumCircuit) -> Circuit:
         raise QmlTypeError(f"from_qiskit needs a qiskit QuantumCircuit, got {type(qc).__name__}")
     out = Circuit(qc.num_qubits, name=qc.name)
     out.global_phase = expression_from_qiskit(qc.global_phase)
-    _append(out, qc, list(range(qc.num_qubits)), path=())
+    _append(out, qc, list(range(qc.num_qubits)), path=(), cache={})
     return out
 
 
-def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) -> None:
+def _append(
+    out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...], cache: dict
+) -> None:
     for item in qc.data:
         op = _plain_operation(item.operation)
         qubits = [qubit_map[qc.find_bit(q).index] for q in item.qubits]
@@ -280,15 +319,10 @@ def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) 
                 )
             out.measure(qubits[0], qc.find_bit(item.clbits[0]).index)
             continue
-        gate = _standard_gate(op)
+        gate = None if item.clbits else qml_gate(op, cache)
         if gate is not None:
             _check_not_measured(out, qubits, where)
             out.append(gate, qubits)
-            continue
-        matrix = _bound_matrix(op)
-        if matrix is not None:
-            _check_not_measured(out, qubits, where)
-            out.append(Unitary(matrix, label=getattr(op, "label", None) or op.name), qubits)
             continue
         definition = getattr(op, "definition", None)
         if definition is None or item.clbits:
@@ -299,7 +333,111 @@ def _append(out: Circuit, qc: Any, qubit_map: list[int], path: tuple[str, ...]) 
             )
         _check_not_measured(out, qubits, where)
         out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
-        _append(out, definition, qubits, (*path, op.name))
+        _append(out, definition, qubits, (*path, op.name), cache)
+
+
+def qml_gate(op: Any, cache: dict | None = None) -> Gate | None:
+    """The qml gate for a qiskit operation, or None if it must be decomposed.
+
+    In order: a standard gate (by class); a controlled gate, ``DiagonalGate`` or
+    ``PermutationGate`` with its structure kept; a bound gate of at most 10
+    qubits as its matrix (built once per QASM definition and parameters, through
+    ``cache``); a wider gate with no definition as its matrix.
+    """
+    cache = {} if cache is None else cache
+    gate = _standard_gate(op)
+    if gate is not None:
+        return gate
+    structured = _structured_gate(op, cache)
+    if structured is not None:
+        return structured
+    matrix_gate = _matrix_gate(op, cache)
+    if matrix_gate is not None:
+        return matrix_gate
+    if getattr(op, "definition", None) is None:
+        return _wide_gate(op)
+    return None
+
+
+def _structured_gate(op: Any, cache: dict) -> Gate | None:
+    from qiskit.circuit import ControlledGate
+    from qiskit.circuit.library import DiagonalGate, PermutationGate
+
+    if isinstance(op, PermutationGate):
+        return Permutation.of_qubits(op.pattern)
+    if isinstance(op, DiagonalGate):
+        return Diagonal(np.asarray(op.params, dtype=np.complex128))
+    if isinstance(op, ControlledGate) and op.base_gate is not None:
+        base = qml_gate(_plain_operation(op.base_gate), cache)
+        if base is not None:
+            return Controlled(base, op.num_ctrl_qubits, op.ctrl_state)
+    return None
+
+
+def _matrix_gate(op: Any, cache: dict) -> Gate | None:
+    """A bound gate with a matrix (``UnitaryGate``, ``PauliEvolutionGate``, a QASM-defined
+    gate, ...) as ``Unitary``; None if it has none or is wider than 10 qubits.
+
+    As in ``qiskit.quantum_info.Operator``, a gate's own matrix wins over its
+    definition, which may only approximate it (a Trotterized ``PauliEvolutionGate``).
+    A gate that a QASM program defines is known by its name within that program
+    (qiskit's parser gives every use the program's table of gates): its
+    ``Unitary`` is made once per name and parameter values, not once per use, and
+    only up to 4 qubits (wider ones are decomposed through their exact bodies).
+    """
+    from qiskit.circuit import Gate as QiskitGate
+    from qiskit.circuit import ParameterExpression as QiskitExpression
+
+    if not isinstance(op, QiskitGate) or not 0 < op.num_qubits <= _MAX_MATRIX_QUBITS:
+        return None
+    if any(isinstance(p, QiskitExpression) and p.parameters for p in op.params):
+        return None
+    program = getattr(op, "_gates", None) if hasattr(op, "_bytecode") else None
+    if program is not None and op.num_qubits > _MAX_QASM_MATRIX_QUBITS:
+        return None  # decomposed through its definition instead
+    key = None
+    if program is not None and all(isinstance(p, numbers.Real) for p in op.params):
+        key = (id(program), op.name, op.num_qubits, tuple(float(p) for p in op.params))
+        if key in cache:
+            return cache[key][0]
+    try:
+        matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
+    except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
+        return None
+    label = getattr(op, "label", None)
+    if label == Permutation.name and np.array_equal(np.abs(matrix), np.abs(matrix) > 0.5):
+        return Permutation(np.argmax(np.abs(matrix), axis=1))  # what qiskit_gate exported
+    gate = Unitary(matrix, label=label or op.name)
+    if key is not None:
+        cache[key] = (gate, program)  # the program's table is kept alive: its id stays its own
+    return gate
+
+
+def _wide_gate(op: Any) -> Gate | None:
+    """A gate wider than 10 qubits with no definition, as its matrix where qiskit has one:
+    a ``Permutation`` or ``Diagonal`` when it is one, else a ``Unitary``."""
+    from qiskit.circuit import Gate as QiskitGate
+
+    if not isinstance(op, QiskitGate) or op.num_qubits <= _MAX_MATRIX_QUBITS:
+        return None
+    if op.num_qubits > _MAX_WIDE_MATRIX_QUBITS:
+        raise UnsupportedOperationError(
+            f"the qiskit gate {op.name!r} acts on {op.num_qubits} qubits and has no "
+            f"definition; qml takes such gates as matrices up to {_MAX_WIDE_MATRIX_QUBITS} "
+            "qubits. Give it a definition (or decompose it with qiskit's transpile)"
+        )
+    try:
+        matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
+    except Exception:
+        return None
+    if np.count_nonzero(matrix) == matrix.shape[0]:  # one entry per row
+        rows, columns = np.nonzero(matrix)
+        entries = matrix[rows, columns]
+        if np.array_equal(rows, columns):
+            return Diagonal(entries)
+        if np.all(entries == 1):
+            return Permutation(columns[np.argsort(rows)])
+    return Unitary(matrix, label=getattr(op, "label", None) or op.name)
 
 
 def _plain_operation(op: Any) -> Any:
@@ -368,25 +506,6 @@ def _all_numeric(op: Any) -> bool:
     return all(isinstance(p, (numbers.Real, QiskitExpression)) for p in op.params)
 
 
-def _bound_matrix(op: Any) -> np.ndarray | None:
-    """The matrix of a bound gate that has one (``UnitaryGate``, ``PauliEvolutionGate``, ...).
-
-    As in ``qiskit.quantum_info.Operator``, a gate's own matrix wins over its
-    definition, which may only approximate it (a Trotterized ``PauliEvolutionGate``).
-    """
-    from qiskit.circuit import Gate as QiskitGate
-    from qiskit.circuit import ParameterExpression as QiskitExpression
-
-    if not isinstance(op, QiskitGate) or not 0 < op.num_qubits <= _MAX_MATRIX_QUBITS:
-        return None
-    if any(isinstance(p, QiskitExpression) and p.parameters for p in op.params):
-        return None
-    try:
-        return np.asarray(op.to_matrix(), dtype=np.complex128)
-    except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
-        return None
-
-
 # -- OpenQASM 2 ------------------------------------------------------------------------------
 
 
@@ -427,11 +546,12 @@ def _qasm_custom_instructions() -> tuple[Any, ...]:
 
     legacy = tuple(qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
     known = {instruction.name for instruction in legacy}
-    classes = _qiskit_gate_classes()
     extra = tuple(
-        qasm2.CustomInstruction(name, cls.num_params, cls.num_qubits, classes[name], builtin=False)
+        qasm2.CustomInstruction(
+            name, cls.num_params, cls.num_qubits, qiskit_class_of(cls), builtin=False
+        )
         for name, cls in STANDARD_GATES.items()
-        if name not in known
+        if name not in known and cls.qiskit_class is not None
     )
     return legacy + extra
 

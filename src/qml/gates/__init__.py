@@ -1,6 +1,8 @@
-"""Gates: the Gate trait and the standard gate library (qiskit's matrices and names)."""
+"""Gates: the Gate trait, the standard gate library (qiskit's matrices and names), and
+gates made from data or from other gates (Unitary, Diagonal, Permutation, Controlled)."""
 
-from qml.gates.base import ControlledGate, Gate
+from qml.gates.base import ControlledGate, Gate, pauli_matrix
+from qml.gates.generic import Conjugated, Controlled, Diagonal, Inverse, Permutation
 from qml.gates.standard import (
     CCX,
     CCZ,
@@ -47,8 +49,54 @@ from qml.gates.standard import (
 from qml.gates.unitary import Unitary
 
 __all__ = [
-    "CCX", "CCZ", "CH", "CNOT", "CP", "CRX", "CRY", "CRZ", "CSWAP", "CU", "CX", "CY", "CZ",
-    "ECR", "RX", "RXX", "RY", "RYY", "RZ", "RZX", "RZZ", "STANDARD_GATES", "SWAP", "SX",
-    "CPhase", "ControlledGate", "Fredkin", "Gate", "H", "I", "P", "Phase", "S", "SXdg", "Sdg",
-    "T", "Tdg", "Toffoli", "U", "Unitary", "X", "Y", "Z", "iSWAP",
+    "CCX",
+    "CCZ",
+    "CH",
+    "CNOT",
+    "CP",
+    "CRX",
+    "CRY",
+    "CRZ",
+    "CSWAP",
+    "CU",
+    "CX",
+    "CY",
+    "CZ",
+    "ECR",
+    "RX",
+    "RXX",
+    "RY",
+    "RYY",
+    "RZ",
+    "RZX",
+    "RZZ",
+    "STANDARD_GATES",
+    "SWAP",
+    "SX",
+    "CPhase",
+    "Conjugated",
+    "Controlled",
+    "ControlledGate",
+    "Diagonal",
+    "Fredkin",
+    "Gate",
+    "H",
+    "I",
+    "Inverse",
+    "P",
+    "Permutation",
+    "Phase",
+    "S",
+    "SXdg",
+    "Sdg",
+    "T",
+    "Tdg",
+    "Toffoli",
+    "U",
+    "Unitary",
+    "X",
+    "Y",
+    "Z",
+    "iSWAP",
+    "pauli_matrix",
 ]  # fmt: skip

@@ -119,6 +119,15 @@ class Permutation(Gate):
             table |= ((index >> j) & 1) << q
         return cls(table)
 
+    def qubit_pattern(self) -> list[int] | None:
+        """The ``pattern`` of ``of_qubits`` if this permutes whole qubits, else None."""
+        table = self.permutation
+        pattern = [int(table[1 << j]).bit_length() - 1 for j in range(self.num_qubits)]
+        if sorted(pattern) != list(range(self.num_qubits)):
+            return None
+        same = np.array_equal(Permutation.of_qubits(pattern).permutation, table)
+        return pattern if same else None
+
     def with_params(self, *params: Any) -> Gate:
         return self
 
@@ -172,7 +181,8 @@ class Controlled(Gate):
         self.structure = base.structure  # type: ignore[misc]
         self.label = base.label or base.name.upper()
         prefix = "c" * num_controls if num_controls <= 2 else f"c{num_controls}"
-        self.name = prefix + base.name  # type: ignore[misc]
+        suffix = "" if self.ctrl_state == full else f"_o{self.ctrl_state}"  # as qiskit names them
+        self.name = prefix + base.name + suffix  # type: ignore[misc]
         if base.pauli_generator is not None and base.num_params == 1:
             letters = "".join(
                 "1" if (self.ctrl_state >> j) & 1 else "0" for j in range(num_controls)

@@ -59,6 +59,9 @@ class Unitary(Gate):
     def inverse(self) -> Gate:
         return Unitary(self._unitary.conj().T, label=f"{self.label or 'unitary'}_dg")
 
+    def conjugate(self) -> Gate:
+        return Unitary(self._unitary.conj(), label=self.label)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Unitary):
             return NotImplemented
