@@ -226,9 +226,10 @@ class HybridEstimator(ClassifierMixin, BaseEstimator):
             config[key] = value
         return config
 
-    def _file_state(self) -> dict[str, Any]:
-        """The fitted state both estimators store: classes, features, feature names."""
+    def _file_state(self, notes: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The fitted state both estimators store: classes, features, feature names, notes."""
         return {
+            "notes": notes,
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "n_features_in": int(self.n_features_in_),
@@ -271,7 +272,10 @@ class HybridEstimator(ClassifierMixin, BaseEstimator):
         classes = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
         return classes, int(state["n_features_in"]), state.get("feature_names_in")
 
-    def _set_common(self, classes: np.ndarray, n_features: int, names: Any) -> None:
+    def _set_common(
+        self, classes: np.ndarray, n_features: int, names: Any, notes: Any = None
+    ) -> None:
         self.classes_, self.n_features_in_ = classes, n_features
+        self.notes_ = notes if isinstance(notes, dict) else None
         if names is not None:
             self.feature_names_in_ = np.array(names, dtype=object)

@@ -474,14 +474,16 @@ class QuantumClassifier(HybridEstimator):
         return self.model_.circuit_params(self.params_, inputs)
 
     # -- model files ---------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, notes: dict[str, Any] | None = None) -> None:
         """Write the fitted model to one JSON file at ``path``, atomically (never pickle).
 
         A ``noise`` given as a NoiseModel object is not stored (a spec string is);
-        the trained parameters do not need it to predict.
+        the trained parameters do not need it to predict. ``notes`` is JSON data kept
+        with the model (e.g. where its training data came from); ``load`` gives it
+        back as ``notes_``.
         """
         self._check_fitted()
-        state = {**self._file_state(), "history": self.history_, "n_iter": int(self.n_iter_)}
+        state = {**self._file_state(notes), "history": self.history_, "n_iter": int(self.n_iter_)}
         arrays = {"params": self.params_, "input_matrix": self.input_map_.matrix,
                   "input_offset": self.input_map_.offset}  # fmt: skip
         write_model(path, type(self).__name__, self._file_config(), state, arrays)
@@ -508,7 +510,7 @@ class QuantumClassifier(HybridEstimator):
             raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
                                  "corrupted or from an incompatible qml") from None  # fmt: skip
         # everything checked: only now does the object get its fitted state
-        clf._set_common(classes, n_features, names)
+        clf._set_common(classes, n_features, names, state.get("notes"))
         clf.model_, clf.input_map_ = model, input_map
         clf.params_, clf.history_, clf.n_iter_ = arrays["params"], history, n_iter
         return clf

@@ -160,15 +160,16 @@ class QuantumKernelClassifier(HybridEstimator):
         gram = self._gram(X)
         return self.classes_[self.svc_.predict(gram)]
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, notes: dict[str, Any] | None = None) -> None:
         """Write the fitted model (feature map, training states and labels) atomically.
 
         The SVM itself is not stored: ``load`` solves it again from the saved
         training states, which gives the same solution (libsvm is deterministic
         on a precomputed Gram matrix) without pickling scikit-learn objects.
+        ``notes`` is JSON data kept with the model; ``load`` gives it back as ``notes_``.
         """
         self._check_fitted()
-        state = self._file_state()
+        state = self._file_state(notes)
         arrays = {
             "input_matrix": self.input_map_.matrix, "input_offset": self.input_map_.offset,
             "train_real": self.train_states_.real, "train_imag": self.train_states_.imag,
@@ -200,7 +201,7 @@ class QuantumKernelClassifier(HybridEstimator):
         except (KeyError, TypeError, ValueError) as error:
             raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
                                  "corrupted or from an incompatible qml") from None  # fmt: skip
-        clf._set_common(classes, n_features, names)
+        clf._set_common(classes, n_features, names, state.get("notes"))
         clf.input_map_ = input_map
         clf._solve(train, targets)
         return clf

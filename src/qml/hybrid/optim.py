@@ -52,6 +52,8 @@ class Optimizer:
     name = "optimizer"
     full_batch = False
     gradient_free = False
+    #: What ``n_iter_`` counts after training with it.
+    unit = "epoch"
 
     def update(
         self, vector: np.ndarray, batch: Batch, lr: float, rng: np.random.Generator
@@ -176,6 +178,7 @@ class ScipyOptimizer(Optimizer):
         self.jac = jac
         self.gradient_free = not jac
         self.evaluations_per_epoch = evaluations_per_epoch
+        self.unit = "objective evaluation" if evaluations_per_epoch else "iteration"
         self.options = options
 
     def maxiter(self, epochs: int) -> int:
