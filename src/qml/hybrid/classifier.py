@@ -264,14 +264,14 @@ class QuantumClassifier(HybridEstimator):
         valid = np.sort(np.array(valid, dtype=np.int64))
         return np.setdiff1d(everything, valid), valid
 
-    def _progress(self, total: int) -> Any:
+    def _progress(self, total: int, description: str) -> Any:
         if self.verbose:
             from tqdm.auto import tqdm
         else:  # tqdm.auto warns in Jupyter without ipywidgets, even for a disabled bar
             from tqdm import tqdm
         # smoothing=0: the rate is (epochs - initial) / elapsed, which _fit_loop restarts
         # after the first epoch so that its compile time never enters the ETA
-        return tqdm(total=total, desc="training", unit="epoch", disable=not self.verbose,
+        return tqdm(total=total, desc=description, unit="epoch", disable=not self.verbose,
                     smoothing=0)  # fmt: skip
 
     def _fit_loop(
@@ -288,11 +288,12 @@ class QuantumClassifier(HybridEstimator):
         self.history_: list[dict[str, float]] = []
         best = (np.inf, vector.copy())
         waited = 0
-        bar = self._progress(self.epochs)
-        held_out = _Rows(self.model_, inputs[valid], targets[valid], self.shots, rng)
-        if _FIRST_FIT[0]:  # the first training in a process compiles (or loads) the kernels
-            bar.set_description("training (compiling kernels, first run only)")
+        # the first training in a process compiles (or loads) the kernels: say so
+        first = _FIRST_FIT[0]
         _FIRST_FIT[0] = False
+        bar = self._progress(self.epochs, "training (compiling kernels, first run only)"
+                             if first else "training")  # fmt: skip
+        held_out = _Rows(self.model_, inputs[valid], targets[valid], self.shots, rng)
         for epoch in range(self.epochs):
             lr = learning_rate(self.lr_schedule, self.learning_rate, epoch, self.epochs)
             loss_sum, hits = 0.0, 0
