@@ -264,8 +264,10 @@ def test_a_registered_optimizer_trains_the_classifier(data) -> None:
     optim.register_optimizer("sign", lambda momentum=0.9: SignDescent())
     try:
         X, y = data
-        clf = QuantumClassifier(n_qubits=2, n_layers=1, optimizer="sign", learning_rate=0.02,
-                                epochs=5, early_stopping=False, random_state=0).fit(X, y)  # fmt: skip
+        clf = QuantumClassifier(
+            n_qubits=2, n_layers=1, optimizer="sign", learning_rate=0.02, epochs=5,
+            early_stopping=False, random_state=0,
+        ).fit(X, y)  # fmt: skip
         assert clf.history_[-1]["loss"] < clf.history_[0]["loss"]
     finally:
         del optim._FACTORIES["sign"]
@@ -274,7 +276,7 @@ def test_a_registered_optimizer_trains_the_classifier(data) -> None:
 def test_early_stopping_holds_out_at_least_the_minimum(data) -> None:
     from qml.hybrid.classifier import MIN_VALIDATION_SIZE
 
-    X, y = data  # 80 rows: 10% would be 8, fewer than the minimum
+    _, y = data  # 80 rows: 10% would be 8, fewer than the minimum
     clf = QuantumClassifier(n_qubits=2, n_layers=1, epochs=1, random_state=0)
     train, valid = clf._split(np.searchsorted(np.unique(y), y), np.random.default_rng(0),
                               make_optimizer("adam"))  # fmt: skip
