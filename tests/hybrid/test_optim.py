@@ -248,7 +248,10 @@ def test_cobyla_budget_is_ten_evaluations_per_epoch(data) -> None:
     clf = QuantumClassifier(n_qubits=2, n_layers=1, optimizer="COBYLA", epochs=3, random_state=0)
     clf.fit(X, y)
     assert clf.n_iter_ == len(clf.history_) <= 30
-    assert make_optimizer("COBYLA").budget(3) == "30 objective evaluations (10 per epoch)"
+    assert (
+        make_optimizer("COBYLA").budget(3)
+        == "30 objective evaluations (10 per epoch, at least parameters + 2)"
+    )
     assert make_optimizer("L-BFGS-B").budget(3) == "3 iterations"
 
 

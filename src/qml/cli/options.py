@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         "for adam, sgd and spsa, where early stopping on a "
         f"{vqc['validation_fraction'] * 100:.0f}%% validation split (at least 10 samples) may "
         "end training sooner; L-BFGS-B: iterations; COBYLA: 10 objective evaluations per "
-        "epoch",
+        "epoch (at least the number of parameters + 2)",
     )
     training.add_argument(
         "--batch-size",

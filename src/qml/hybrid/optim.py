@@ -166,30 +166,35 @@ class ScipyOptimizer(Optimizer):
 
     ``jac``: the method uses gradients; ``evaluations_per_epoch``: the budget is
     ``epochs`` iterations when None (scipy's ``maxiter``), else that many objective
-    evaluations per epoch (COBYLA: one evaluation per iteration, and it needs many).
+    evaluations per epoch (COBYLA: one evaluation per iteration, and it needs many);
+    ``spare``: evaluations the method needs beyond the number of parameters at the
+    least (COBYLA: 2, to build its first simplex), which raise a smaller budget.
     ``options`` go to scipy unchanged.
     """
 
     full_batch = True
 
     def __init__(self, method: str, *, jac: bool, evaluations_per_epoch: int | None = None,
-                 **options: Any) -> None:  # fmt: skip
+                 spare: int | None = None, **options: Any) -> None:  # fmt: skip
         self.name = self.method = method
         self.jac = jac
         self.gradient_free = not jac
         self.evaluations_per_epoch = evaluations_per_epoch
+        self.spare = spare
         self.unit = "objective evaluation" if evaluations_per_epoch else "iteration"
         self.options = options
 
-    def maxiter(self, epochs: int) -> int:
-        """scipy's ``maxiter`` for a budget of ``epochs``."""
-        return epochs * (self.evaluations_per_epoch or 1)
+    def maxiter(self, epochs: int, n_params: int = 0) -> int:
+        """scipy's ``maxiter`` for a budget of ``epochs`` on ``n_params`` parameters."""
+        budget = epochs * (self.evaluations_per_epoch or 1)
+        return budget if self.spare is None else max(budget, n_params + self.spare)
 
     def budget(self, epochs: int) -> str:
         """What ``epochs`` buys, in words."""
         if self.evaluations_per_epoch:
+            least = "" if self.spare is None else f", at least parameters + {self.spare}"
             return (f"{self.maxiter(epochs)} objective evaluations "
-                    f"({self.evaluations_per_epoch} per epoch)")  # fmt: skip
+                    f"({self.evaluations_per_epoch} per epoch{least})")  # fmt: skip
         return f"{epochs} iterations"
 
     def minimize(
@@ -214,7 +219,7 @@ class ScipyOptimizer(Optimizer):
 
         result = minimize(
             with_gradient if self.jac else loss_only, vector, jac=self.jac, method=self.method,
-            options={"maxiter": self.maxiter(epochs), **self.options},
+            options={"maxiter": self.maxiter(epochs, len(vector)), **self.options},
         )  # fmt: skip
         iterations = getattr(result, "nit", None) or getattr(result, "nfev", 0)
         return np.asarray(result.x, dtype=np.float64), int(iterations)
@@ -252,7 +257,7 @@ register_optimizer("L-BFGS-B", lambda momentum=0.9: ScipyOptimizer("L-BFGS-B", j
 register_optimizer(
     "COBYLA",
     lambda momentum=0.9: ScipyOptimizer("COBYLA", jac=False, evaluations_per_epoch=10,
-                                        rhobeg=0.5),
+                                        spare=2, rhobeg=0.5),
 )  # fmt: skip
 
 
