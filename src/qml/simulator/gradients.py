@@ -31,15 +31,18 @@ from typing import Any
 
 import numpy as np
 
-from qml.circuits import Circuit, Parameter
+from qml.circuits import Circuit, Parameter, ParameterVector
 from qml.circuits.observables import PauliSum
 from qml.errors import OptionError, QmlValueError, ShapeError, UnsupportedOperationError
-from qml.gates import CRY, RY, STANDARD_GATES, CPhase, Phase, Unitary
+from qml.gates import CRY, RY, STANDARD_GATES, CPhase, Gate, Phase, Unitary
 from qml.simulator import engine
+from qml.simulator.density import final_density
 from qml.simulator.measure import (
     TermTable,
     check_shots,
+    estimate_from_density_shots,
     estimate_from_shots,
+    expectations_of_densities,
     expectations_of_states,
     observable_list,
     shape_result,
@@ -274,31 +277,95 @@ def _adjoint(circuit: Circuit, observables: list[PauliSum], values: dict, batch:
     return _to_circuit_order(chain_rule(slot_grads, program, values), expanded, circuit)
 
 
+def _parameter_rules(gate: Gate) -> tuple[ShiftRule, ...] | None:
+    """The shift rule of each of ``gate``'s angles, or None if one has none.
+
+    U and CU take each angle's rule from the one-parameter gate that carries it in
+    their expansion (``expand``): shifting an angle of U shifts that factor alone.
+    """
+    if gate.name == "u":
+        return (TWO_TERM,) * 3
+    if gate.name == "cu":
+        return (FOUR_TERM, TWO_TERM, TWO_TERM, TWO_TERM)
+    rule = SHIFT_RULES.get(gate.name)
+    return None if rule is None else (rule,) * gate.num_params
+
+
+def _slot_circuit(circuit: Circuit, program: Program) -> Circuit:
+    """``circuit`` with every gate angle ("slot") its own parameter, in slot order.
+
+    Running it with the slot angles ``(rows, n_slots)`` as ``params`` runs the
+    circuit with any one slot shifted: what parameter shift under noise needs,
+    since the density-matrix path takes parameter values, not slot angles. The
+    gates stay the circuit's own, so the noise model attaches the same channels.
+    """
+    cached = circuit._derived.get("slot_circuit")
+    if cached is not None:
+        return cached
+    slots = ParameterVector("slot", program.slots.count)
+    out = Circuit(circuit.num_qubits)
+    for i, (gate, qubits) in enumerate(circuit):
+        first = int(program.slot[i])
+        out.append(gate.with_params(*slots[first : first + gate.num_params]), qubits)
+    circuit._derived["slot_circuit"] = out
+    return out
+
+
+def _shift_terms(program: Program) -> list[tuple[int, float, float]]:
+    """``(slot, coefficient, shift)`` of every term of every parameter-dependent slot."""
+    table = program.slots
+    depends = set(table.affine_index + table.general_index)
+    terms = []
+    for i, gate in enumerate(program.gates):
+        rules = _parameter_rules(gate) if gate.num_params else ()
+        if rules is None:
+            raise UnsupportedOperationError(
+                f"method='parameter-shift' cannot differentiate through the gate "
+                f"{type(gate).__name__}: qml knows no shift rule for it. Use "
+                "method='finite-diff', which works for any gate"
+            )
+        for j, rule in enumerate(rules):
+            slot = int(program.slot[i]) + j
+            if slot in depends:
+                terms.extend((slot, c, shift) for c, shift in rule)
+    return terms
+
+
 def _parameter_shift(
     circuit: Circuit, observables: list[PauliSum], values: dict, batch: int,
-    shots: int | None, seed: Any,
+    shots: int | None, seed: Any, noise: Any = None,
 ) -> np.ndarray:  # fmt: skip
-    expanded, program = _gradient_program(circuit, "parameter-shift")
+    """``dE/dp`` by the shift rules, on state vectors or (``noise``) density matrices."""
+    if noise is None:
+        expanded, program = _gradient_program(circuit, "parameter-shift")
+    else:  # noise attaches to the circuit's own gates: no expansion
+        expanded, program = circuit, compile_program(circuit)
     table = program.slots
     angles = np.broadcast_to(program.angles(values), (batch, table.count))
-    gate_of_slot = {int(program.slot[i]): gate for i, gate in enumerate(program.gates)
-                    if gate.num_params}  # fmt: skip
-    varying = sorted(table.affine_index + table.general_index)
-    shifts = [(s, c, shift) for s in varying for c, shift in SHIFT_RULES[gate_of_slot[s].name]]
+    shifts = _shift_terms(program)
     rng = np.random.default_rng(seed)
     slot_grads = np.zeros((batch, len(observables), table.count))
-    size = 1 << circuit.num_qubits
+    # a density matrix holds 4**n numbers, a state 2**n
+    size = 1 << (circuit.num_qubits * (1 if noise is None else 2))
     chunk = max(1, (1 << 20) // (batch * size))  # shifted circuits per pass: about 16 MiB
     for start in range(0, len(shifts), chunk):
         part = shifts[start : start + chunk]
         shifted = np.repeat(angles[None], len(part), axis=0)
         for r, (s, _, shift) in enumerate(part):
             shifted[r, :, s] += shift
-        states = forward(program, shifted.reshape(-1, table.count), len(part) * batch)
-        if shots is None:
-            energies = expectations_of_states(states, observables)
+        rows = shifted.reshape(-1, table.count)
+        if noise is None:
+            states = forward(program, rows, rows.shape[0])
+            if shots is None:
+                energies = expectations_of_states(states, observables)
+            else:
+                energies = estimate_from_shots(states, observables, shots, rng)
         else:
-            energies = estimate_from_shots(states, observables, shots, rng)
+            rho, _ = final_density(_slot_circuit(circuit, program), noise, rows)
+            if shots is None:
+                energies = expectations_of_densities(rho, observables)
+            else:
+                energies = estimate_from_density_shots(rho, observables, shots, rng, noise)
         energies = energies.reshape(len(part), batch, -1)
         for r, (s, c, _) in enumerate(part):
             slot_grads[:, :, s] += c * energies[r]
@@ -307,7 +374,7 @@ def _parameter_shift(
 
 def _finite_diff(
     circuit: Circuit, observables: list[PauliSum], values: dict, batch: int,
-    shots: int | None, seed: Any, step: float,
+    shots: int | None, seed: Any, step: float, noise: Any = None,
 ) -> np.ndarray:  # fmt: skip
     parameters = circuit.parameters
     base = np.empty((batch, len(parameters)))
@@ -317,11 +384,20 @@ def _finite_diff(
     for column in range(len(parameters)):
         shifted[0, column, :, column] += step
         shifted[1, column, :, column] -= step
-    states, _ = final_state(circuit, shifted.reshape(-1, len(parameters)))
-    if shots is None:
-        energies = expectations_of_states(states, observables)
+    rows = shifted.reshape(-1, len(parameters))
+    if noise is None:
+        states, _ = final_state(circuit, rows)
+        if shots is None:
+            energies = expectations_of_states(states, observables)
+        else:
+            energies = estimate_from_shots(states, observables, shots, seed)
     else:
-        energies = estimate_from_shots(states, observables, shots, seed)
+        rho, _ = final_density(circuit, noise, rows)
+        if shots is None:
+            energies = expectations_of_densities(rho, observables)
+        else:
+            rng = np.random.default_rng(seed)
+            energies = estimate_from_density_shots(rho, observables, shots, rng, noise)
     energies = energies.reshape(2, len(parameters), batch, -1)
     return np.moveaxis((energies[0] - energies[1]) / (2 * step), 0, -1)
 
@@ -334,10 +410,11 @@ def gradient(
     observable: Any,
     params: Any = None,
     *,
-    method: str = "adjoint",
+    method: str | None = None,
     shots: int | None = None,
     seed: Any = None,
     step: float = FINITE_DIFF_STEP,
+    noise: Any = None,
 ) -> np.ndarray:
     """``d<O>/dp`` for every circuit parameter ``p`` (columns in ``circuit.parameters`` order).
 
@@ -346,12 +423,18 @@ def gradient(
     circuit : Circuit
     observable : one observable or a list (Pauli, PauliSum, label, SparsePauliOp)
     params : ``(n_params,)``, ``(B, n_params)`` or a mapping
-    method : "adjoint" (default), "parameter-shift" or "finite-diff"
+    method : "adjoint", "parameter-shift" or "finite-diff"
+        Default: "adjoint", or "parameter-shift" under ``noise`` (the adjoint
+        method needs a pure state).
     shots : int, optional
         Estimate each expectation from samples (parameter-shift, finite-diff).
     seed : int or numpy Generator, for ``shots``.
     step : float
         Central-difference step of "finite-diff".
+    noise : qml.noise.NoiseModel, optional
+        Differentiate ``Tr(rho O)`` of the noisy density matrix ``rho`` (see
+        ``qml.expectation(..., noise=)``): parameter shift is exact under noise,
+        since channels do not depend on the parameters.
 
     Returns
     -------
@@ -361,8 +444,7 @@ def gradient(
     observables, single = observable_list(observable)
     values, batch = resolve_parameters(circuit, params)
     rows = batch or 1
-    if method not in METHODS:
-        raise OptionError(f"unknown gradient method {method!r}; choose one of {METHODS}")
+    method = _check_method(method, METHODS, noise, "gradient")
     if shots is not None:
         shots = check_shots(shots)
         if method == "adjoint":
@@ -375,10 +457,28 @@ def gradient(
     if method == "adjoint":
         grads = _adjoint(circuit, observables, values, rows)
     elif method == "parameter-shift":
-        grads = _parameter_shift(circuit, observables, values, rows, shots, seed)
+        grads = _parameter_shift(circuit, observables, values, rows, shots, seed, noise)
     else:
-        grads = _finite_diff(circuit, observables, values, rows, shots, seed, step)
+        grads = _finite_diff(circuit, observables, values, rows, shots, seed, step, noise)
     return _shape_gradient(grads, batch is not None, single)
+
+
+def _check_method(method: str | None, allowed: tuple[str, ...], noise: Any, what: str) -> str:
+    """The gradient method ``what`` uses: ``method``, or the default for pure or noisy states."""
+    if method is None:
+        return "adjoint" if noise is None else "parameter-shift"
+    if method not in allowed:
+        choices = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
+        raise OptionError(
+            f"unknown gradient method {method!r} for {what}; {what} supports {choices}, "
+            f"not {method!r}"
+        )
+    if method == "adjoint" and noise is not None:
+        raise QmlValueError(
+            "the adjoint method needs a pure state and cannot differentiate under noise; "
+            "use method='parameter-shift' (exact under noise) or leave method unset"
+        )
+    return method
 
 
 def _shape_gradient(grads: np.ndarray, batched: bool, single: bool) -> np.ndarray:
@@ -450,29 +550,38 @@ class ExpectationFunction:
 
 
 def vjp(
-    circuit: Circuit, observables: Any, params: Any = None, *, method: str = "adjoint"
+    circuit: Circuit,
+    observables: Any,
+    params: Any = None,
+    *,
+    method: str | None = None,
+    noise: Any = None,
 ) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
     """``(values, pullback)``: expectation values and their vector-Jacobian product.
 
     ``values`` has the shape ``expectation`` gives. ``pullback(grad_outputs)``,
     with ``grad_outputs`` shaped like ``values`` (``dL/d values``), returns
     ``dL/d params`` shaped like ``params`` (``(n_params,)`` or ``(B, n_params)``).
-    With the adjoint method one backward sweep serves all observables at once:
-    it differentiates the single observable ``sum_k grad_outputs[k] O_k``.
+    With the adjoint method (the default without ``noise``) one backward sweep
+    serves all observables at once: it differentiates the single observable
+    ``sum_k grad_outputs[k] O_k``. Under ``noise`` (a ``qml.noise.NoiseModel``)
+    the values are ``Tr(rho O_k)`` and the method is parameter shift.
     """
     observable_items, single = observable_list(observables)
     values, batch = resolve_parameters(circuit, params)
     rows = batch or 1
-    if method not in ("adjoint", "parameter-shift"):
-        raise OptionError(f"vjp supports method='adjoint' or 'parameter-shift', got {method!r}")
+    method = _check_method(method, ("adjoint", "parameter-shift"), noise, "vjp")
     matrix = np.empty((rows, circuit.num_parameters))
     for column, p in enumerate(circuit.parameters):
         matrix[:, column] = values[p]
     if method == "adjoint":
         energies, pull = ExpectationFunction(circuit, observable_items).vjp(matrix)
-    else:
+    elif noise is None:
         states, _ = final_state(circuit, params)
         energies = expectations_of_states(states, observable_items)
+    else:
+        rho, _ = final_density(circuit, noise, params)
+        energies = expectations_of_densities(rho, observable_items)
     result = shape_result(energies, batch is not None, single)
 
     def pullback(grad_outputs: Any) -> np.ndarray:
@@ -482,7 +591,7 @@ def vjp(
                              f"got {weights.shape}")  # fmt: skip
         weights = weights.reshape(rows, len(observable_items))
         if method == "parameter-shift":
-            jacobian = _parameter_shift(circuit, observable_items, values, rows, None, None)
+            jacobian = _parameter_shift(circuit, observable_items, values, rows, None, None, noise)
             grads = np.einsum("bk,bkp->bp", weights, jacobian)
         else:
             grads = pull(weights)
