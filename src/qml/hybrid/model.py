@@ -140,13 +140,22 @@ def head(
     ``z`` is the read-out ``(B, n_qubits)``, ``targets`` class indices ``(B,)``;
     the loss is the mean softmax cross-entropy of ``z @ W.T + b``.
     """
-    logits = z @ params["head_weight"].T + params["head_bias"]
-    loss, probs = cross_entropy(logits, targets)
-    d_logits = probs
-    d_logits[np.arange(len(targets)), targets] -= 1.0
-    d_logits /= len(targets)
-    grads = {"head_weight": d_logits.T @ z, "head_bias": d_logits.sum(axis=0)}
-    return loss, d_logits @ params["head_weight"], grads, logits
+    # a training step's own cost is a few dozen tiny array operations, so each one
+    # counts: log-sum-exp once, gradients in place, no temporaries beyond those
+    weight = params["head_weight"]
+    logits = z @ weight.T
+    logits += params["head_bias"]
+    rows = np.arange(len(targets))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    total = probs.sum(axis=1, keepdims=True)
+    count = len(targets)
+    loss = float((np.log(total).sum() - shifted[rows, targets].sum()) / count)
+    probs /= total
+    probs[rows, targets] -= 1.0
+    probs /= count  # now dL/dlogits
+    grads = {"head_weight": probs.T @ z, "head_bias": probs.sum(axis=0)}
+    return loss, probs @ weight, grads, logits
 
 
 class NoisyReadout:
