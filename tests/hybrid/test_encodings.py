@@ -56,6 +56,10 @@ def test_one_record_makes_a_new_encoding_usable_everywhere(rx_encoding) -> None:
     a, b = np.array([[0.3, 1.1]]), np.array([[1.0, -0.4]])
     expected = np.prod(np.cos((a - b) / 2) ** 2)
     np.testing.assert_allclose(QuantumKernel(2, "rx")(a, b), [[expected]], atol=1e-12)
+    # and the command line offers it
+    from qml.cli.options import build_parser
+
+    assert build_parser().parse_args(["--encoding", "rx"]).encoding == "rx"
 
 
 def test_the_amplitude_record_prepares_the_normalised_vector(rng) -> None:
