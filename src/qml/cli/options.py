@@ -20,7 +20,7 @@ from qml.hybrid.datasets import DATASETS
 from qml.hybrid.encodings import ENCODINGS
 from qml.hybrid.features import FEATURE_STAGES
 from qml.hybrid.kernel import QuantumKernelClassifier
-from qml.hybrid.optim import OPTIMIZERS, make_optimizer
+from qml.hybrid.optim import OPTIMIZERS
 from qml.noise import NOISE_NAMES
 
 PROG = "python -m qml.train"
@@ -120,9 +120,6 @@ _fraction = _number(float, lambda v: 0 < v <= 1, "a fraction in (0, 1]")
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m qml.train`` (its mistakes raise ``OptionError``)."""
     vqc = QuantumClassifier().get_params()
-    optimizers = "; ".join(
-        f"{name}: {make_optimizer(name).budget(1).replace('1 ', '', 1)}" for name in OPTIMIZERS
-    )
     kernel = QuantumKernelClassifier().get_params()
     parser = _Parser(
         prog=PROG,
@@ -252,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--optimizer",
         choices=list(OPTIMIZERS),
         help=f"optimizer (default {vqc['optimizer']}); L-BFGS-B and COBYLA run scipy on the "
-        f"whole training set. One epoch of --epochs is, for {optimizers}",
+        "whole training set (see --epochs for what their budget counts)",
     )
     training.add_argument(
         "--quiet", action="store_true", help="no progress bar (results are still printed)"
