@@ -315,13 +315,15 @@ class QuantumClassifier(HybridEstimator):
             self.history_.append(record)
             bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k != "epoch"},
                             refresh=False)  # fmt: skip
-            bar.update(1)
             if epoch == 0 and self.verbose:
-                # the ETA comes from the epochs after the first: count them from now on
+                # the ETA comes from the epochs after the first (which compiles): the rate
+                # counts epochs from `initial` on, timed from now
                 bar.set_description("training", refresh=False)
-                bar.initial, bar.start_t = 1, time.time()
-                bar.last_print_t = bar.start_t
+                bar.n = bar.initial = 1
+                bar.start_t = bar.last_print_t = time.time()
                 bar.refresh()
+            else:
+                bar.update(1)
             if len(valid):
                 if record["val_loss"] < best[0] - 1e-6:
                     best, waited = (record["val_loss"], vector.copy()), 0
