@@ -185,6 +185,7 @@ def test_get_params_lists_every_constructor_argument() -> None:
         "early_stopping",
         "patience",
         "shots",
+        "noise",
         "random_state",
         "verbose",
     } == set(params)

@@ -150,3 +150,67 @@ def test_load_dataset_refuses_unknown_names_and_options() -> None:
 def test_bad_arguments_are_refused(call) -> None:
     with pytest.raises(QmlError):
         call()
+
+
+# -- the papers' data sets ---------------------------------------------------------------------
+def test_circle_labels_the_points_inside_radius_sqrt_2_over_pi() -> None:
+    from qml.hybrid.datasets import circle
+
+    X, y = circle(4000, random_state=0)
+    assert X.shape == (4000, 2) and np.all(np.abs(X) <= 1)
+    np.testing.assert_array_equal(y, (np.hypot(X[:, 0], X[:, 1]) < np.sqrt(2 / np.pi)))
+    assert abs(y.mean() - 0.5) < 0.03  # the radius halves the square's area
+
+
+def _zz_state_expectations(X: np.ndarray, observable: np.ndarray) -> np.ndarray:
+    """<Φ(x)|O|Φ(x)> from qml's simulator of the ZZ feature map (an independent oracle).
+
+    qml's map applies P(2φ) = e^{iφ} exp(-iφZ), the conjugate of the paper's exp(+iφZ) up to
+    a global phase; and its qubit 0 is the lowest bit, where the paper's is the first factor.
+    """
+    import qml
+    from qml.circuits.library import zz_feature_map
+
+    n = X.shape[1]
+    states = qml.simulate(zz_feature_map(n, reps=2), X)
+    index = np.arange(1 << n)
+    reversed_bits = sum(((index >> q) & 1) << (n - 1 - q) for q in range(n))
+    paper = states[:, np.argsort(reversed_bits)].conj()
+    return np.einsum("bi,ij,bj->b", paper.conj(), observable, paper).real
+
+
+def test_ad_hoc_labels_follow_the_expectation_of_the_zz_state_and_the_gap() -> None:
+    from qml.hybrid.datasets import _ad_hoc_observable, ad_hoc_labels
+
+    rng = np.random.default_rng(1)
+    observable = _ad_hoc_observable(2, rng)
+    X = rng.uniform(0, 2 * np.pi, size=(300, 2))
+    values = _zz_state_expectations(X, observable)
+    expected = np.where(values > 0.3, 1, np.where(values < -0.3, -1, 0))
+    np.testing.assert_array_equal(ad_hoc_labels(X, observable, 0.3), expected)
+
+
+def test_ad_hoc_points_lie_outside_the_gap_with_balanced_classes() -> None:
+    from qml.hybrid.datasets import ad_hoc
+
+    X, y = ad_hoc(60, gap=0.3, random_state=0)
+    assert X.shape == (60, 2) and np.bincount(y).tolist() == [30, 30]
+    assert X.min() >= 0 and X.max() < 2 * np.pi
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_ad_hoc_is_qiskit_machine_learnings_data(seed: int) -> None:
+    try:
+        from qiskit_machine_learning.datasets import ad_hoc_data
+        from qiskit_machine_learning.utils import algorithm_globals
+    except ImportError:
+        pytest.skip("qiskit-machine-learning is not installed: ad_hoc not compared with it")
+    from qml.hybrid.datasets import ad_hoc
+
+    algorithm_globals.random_seed = seed
+    train_x, train_y, test_x, test_y = ad_hoc_data(20, 10, 2, gap=0.3, one_hot=False)
+    X, y = ad_hoc(60, gap=0.3, shuffle=False, random_state=seed)
+    theirs = np.vstack([train_x[:20], test_x[:10], train_x[20:], test_x[10:]])
+    np.testing.assert_array_equal(X, theirs)
+    np.testing.assert_array_equal(y, np.concatenate([train_y[:20], test_y[:10],
+                                                     train_y[20:], test_y[10:]]))  # fmt: skip

@@ -108,3 +108,32 @@ def test_check_features_names_the_bad_value_and_its_row(bad, kind) -> None:
     with pytest.raises(DataError, match=kind) as info:
         check_features(X)
     assert "first row 3" in str(info.value) and "impute" in str(info.value)
+
+
+# -- feature stages ---------------------------------------------------------------------------
+def test_raw_features_reach_the_circuit_unchanged() -> None:
+    from qml.hybrid.datasets import moons
+
+    X, y = moons(40, noise=0.1, random_state=0)
+    clf = QuantumClassifier(n_qubits=2, n_layers=1, features="raw", epochs=2, random_state=0)
+    clf.fit(X, y)
+    np.testing.assert_array_equal(clf.readout_params(X)[:, :2], X)
+
+
+def test_raw_features_of_the_wrong_width_are_refused_saying_what_fits() -> None:
+    from qml.hybrid.datasets import moons
+
+    X, y = moons(40, noise=0.1, random_state=0)
+    with pytest.raises(DataError, match="takes 3 per row, but X has 2"):
+        QuantumClassifier(n_qubits=3, features="raw", epochs=1).fit(X, y)
+
+
+def test_amplitude_pca_map_holds_its_last_amplitude_at_one(split) -> None:
+    from qml.hybrid.encodings import ENCODINGS
+    from qml.hybrid.features import fit_encoding_map
+
+    train, test = split
+    affine = fit_encoding_map(train, ENCODINGS["amplitude"], 2)
+    assert affine.matrix.shape == (6, 4)
+    np.testing.assert_array_equal(affine(test)[:, 3], 1.0)
+    np.testing.assert_allclose(affine(train)[:, :3].min(axis=0), -1.0, atol=1e-12)

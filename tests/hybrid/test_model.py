@@ -21,6 +21,11 @@ CASES = [
     (2, 2, 2, "angle", "strongly_entangling_layers", False, "dense"),
     (3, 2, 3, "iqp", "real_amplitudes", True, "dense"),
     (2, 1, 3, "amplitude", "real_amplitudes", False, "pca"),
+    (2, 3, 2, "angle", "hardware_efficient", True, "layerwise"),
+    (2, 2, 3, "zz", "strongly_entangling_layers", True, "layerwise"),
+    (1, 4, 2, "angle", "real_amplitudes", True, "layerwise"),
+    (2, 2, 2, "iqp", "efficient_su2", False, "raw"),
+    (2, 1, 2, "amplitude", "real_amplitudes", False, "raw"),
 ]
 
 
@@ -34,7 +39,7 @@ def _problem(case: tuple, rng: np.random.Generator) -> tuple[HybridModel, np.nda
     arch = Architecture(*case)
     model = HybridModel(arch, N_FEATURES)
     batch = 6
-    if arch.features == "dense":
+    if arch.features in ("dense", "layerwise"):
         inputs = rng.normal(size=(batch, N_FEATURES))  # standardised features
     elif arch.encoding == "amplitude":
         inputs = rng.uniform(-1, 1, size=(batch, arch.n_inputs))
@@ -146,3 +151,39 @@ def test_amplitude_encoding_refuses_dense_features_and_reuploading(features, reu
     arch = Architecture(2, 1, 2, "amplitude", "real_amplitudes", reuploading, features)
     with pytest.raises(OptionError, match="amplitude"):
         arch.check()
+
+
+def test_layerwise_circuit_gives_every_layer_its_own_data_parameters() -> None:
+    arch = Architecture(2, 3, 2, "angle", "hardware_efficient", True, "layerwise")
+    model = HybridModel(arch, N_FEATURES)
+    names = [p.name for p in model.circuit.parameters]
+    data = [name for name in names if name.startswith("x")]
+    assert data == [f"x{layer}[{q}]" for layer in range(3) for q in range(2)]
+    assert model.shapes["layer_weight"] == (3, N_FEATURES, 2)
+    assert model.shapes["layer_bias"] == (3, 2)
+    # without the encodings it is exactly the ansatz alone, gate for gate
+    plain = build_circuit(Architecture(2, 3, 2, "angle", "hardware_efficient", False, "pca"))
+    weights = [(g.name, tuple(q)) for g, q in model.circuit if not any(
+        str(p).startswith("x") for p in g.params)]  # fmt: skip
+    assert weights == [(g.name, tuple(q)) for g, q in plain][2:]
+
+
+def test_layerwise_angles_are_each_layers_affine_map_of_the_features(rng) -> None:
+    arch = Architecture(2, 3, 2, "angle", "hardware_efficient", True, "layerwise")
+    model = HybridModel(arch, N_FEATURES)
+    vector = rng.normal(size=model.size)
+    params = model.unflatten(vector)
+    inputs = rng.normal(size=(4, N_FEATURES))
+    rows = model.circuit_params(vector, inputs)
+    for layer in range(3):
+        expected = inputs @ params["layer_weight"][layer] + params["layer_bias"][layer]
+        columns = [i for i, p in enumerate(model.circuit.parameters)
+                   if p.name.startswith(f"x{layer}[")]  # fmt: skip
+        np.testing.assert_allclose(rows[:, columns], expected, atol=1e-14)
+
+
+def test_layerwise_needs_reuploading_and_a_linear_encoding() -> None:
+    with pytest.raises(OptionError, match="reuploading=True"):
+        Architecture(2, 2, 2, "angle", "hardware_efficient", False, "layerwise").check()
+    with pytest.raises(OptionError, match="amplitude"):
+        Architecture(2, 2, 2, "amplitude", "hardware_efficient", True, "layerwise").check()

@@ -233,3 +233,75 @@ def test_quiet_training_prints_nothing(data, capsys) -> None:
 
 def test_optimizer_names_are_the_documented_ones() -> None:
     assert set(OPTIMIZERS) == {"adam", "sgd", "spsa", "L-BFGS-B", "COBYLA"}
+
+
+# -- the optimizer objects ----------------------------------------------------------------------
+def test_every_optimizer_states_its_flags() -> None:
+    flags = {name: (make_optimizer(name).full_batch, make_optimizer(name).gradient_free)
+             for name in OPTIMIZERS}  # fmt: skip
+    assert flags == {"adam": (False, False), "sgd": (False, False), "spsa": (False, True),
+                     "L-BFGS-B": (True, False), "COBYLA": (True, True)}  # fmt: skip
+
+
+def test_cobyla_budget_is_ten_evaluations_per_epoch(data) -> None:
+    X, y = data
+    clf = QuantumClassifier(n_qubits=2, n_layers=1, optimizer="COBYLA", epochs=3, random_state=0)
+    clf.fit(X, y)
+    assert clf.n_iter_ == len(clf.history_) <= 30
+    assert (
+        make_optimizer("COBYLA").budget(3)
+        == "30 objective evaluations (10 per epoch, at least parameters + 2)"
+    )
+    assert make_optimizer("L-BFGS-B").budget(3) == "3 iterations"
+
+
+def test_a_registered_optimizer_trains_the_classifier(data) -> None:
+    from qml.hybrid import optim
+
+    class SignDescent(optim.Optimizer):
+        name = "sign"
+
+        def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> np.ndarray:
+            return params - lr * np.sign(grad)
+
+    optim.register_optimizer("sign", lambda momentum=0.9: SignDescent())
+    try:
+        X, y = data
+        clf = QuantumClassifier(
+            n_qubits=2, n_layers=1, optimizer="sign", learning_rate=0.02, epochs=5,
+            early_stopping=False, random_state=0,
+        ).fit(X, y)  # fmt: skip
+        assert clf.history_[-1]["loss"] < clf.history_[0]["loss"]
+    finally:
+        del optim._FACTORIES["sign"]
+
+
+def test_early_stopping_holds_out_at_least_the_minimum(data) -> None:
+    from qml.hybrid.classifier import MIN_VALIDATION_SIZE
+
+    _, y = data  # 80 rows: 10% would be 8, fewer than the minimum
+    clf = QuantumClassifier(n_qubits=2, n_layers=1, epochs=1, random_state=0)
+    train, valid = clf._split(np.searchsorted(np.unique(y), y), np.random.default_rng(0),
+                              make_optimizer("adam"))  # fmt: skip
+    assert len(valid) == MIN_VALIDATION_SIZE and len(train) == 80 - MIN_VALIDATION_SIZE
+    assert set(np.unique(y[valid])) == {0, 1}
+
+
+def test_no_early_stopping_below_twice_the_minimum(data) -> None:
+    X, y = data
+    clf = QuantumClassifier(n_qubits=2, n_layers=1, epochs=3, random_state=0).fit(X[:19], y[:19])
+    assert clf.n_iter_ == 3 and not any("val_loss" in record for record in clf.history_)
+
+
+def test_the_first_training_in_a_process_says_it_compiles(data, capsys, monkeypatch) -> None:
+    from qml.hybrid import classifier
+
+    monkeypatch.setattr(classifier, "_FIRST_FIT", [True])
+    X, y = data
+    QuantumClassifier(n_qubits=2, n_layers=1, epochs=3, verbose=True, random_state=0).fit(X, y)
+    err = capsys.readouterr().err
+    first, last = err.split("\r")[1], err.rstrip().split("\r")[-1]
+    assert "compiling kernels, first run only" in first
+    assert last.startswith("training: 100%") and "3/3" in last
+    QuantumClassifier(n_qubits=2, n_layers=1, epochs=2, verbose=True, random_state=0).fit(X, y)
+    assert "compiling" not in capsys.readouterr().err

@@ -1,49 +1,75 @@
 """``QuantumClassifier``: the hybrid model as a scikit-learn classifier.
 
-Pipeline: features -> angles (fixed: standardise, PCA, scale; or a trainable
-dense layer) -> encoding circuit -> variational ansatz -> ``<Z_q>`` on every
-qubit -> linear head -> softmax, trained end to end on the cross-entropy with
-exact gradients (one adjoint sweep per mini-batch). The estimator follows
-scikit-learn's contract: ``__init__`` only stores its arguments, learned state
-ends in ``_`` and is born in ``fit``, ``random_state`` makes ``fit`` reproducible.
+Pipeline: features -> inputs (fixed: standardise, PCA, scale; raw; or a trainable
+dense or per-layer map) -> encoding circuit -> variational ansatz -> ``<Z_q>`` on
+every qubit -> linear head -> softmax, trained end to end on the cross-entropy
+with exact gradients (one adjoint sweep per mini-batch; under ``noise``,
+density-matrix parameter shift). The estimator follows scikit-learn's contract:
+``__init__`` only stores its arguments, learned state ends in ``_`` and is born
+in ``fit``, ``random_state`` makes ``fit`` reproducible.
 """
 
 from __future__ import annotations
 
-import numbers
 import os
-from typing import Any
+import time
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_random_state, validate_data
+from sklearn.utils.validation import check_random_state
 
-from qml.errors import DataError, ModelFileError, OptionError, QmlTypeError, QmlValueError
-from qml.errors import NotFittedError as QmlNotFittedError
-from qml.hybrid.features import (
-    ANGLE_RANGES,
-    AffineMap,
-    check_features,
-    count_rows,
-    fit_fixed_map,
-    standardizer,
+from qml.circuits.library import ANSATZE
+from qml.errors import ModelFileError, OptionError
+from qml.hybrid.base import (
+    Boolean,
+    Check,
+    Constraint,
+    HybridEstimator,
+    Integer,
+    NotFittedError,
+    OneOf,
+    Optional,
+    Real,
 )
+from qml.hybrid.encodings import ENCODINGS
+from qml.hybrid.features import FEATURE_STAGES
 from qml.hybrid.model import Architecture, HybridModel, softmax
-from qml.hybrid.optim import OPTIMIZERS, SCHEDULES, SPSA, learning_rate, make_optimizer
+from qml.hybrid.optim import OPTIMIZERS, SCHEDULES, Optimizer, learning_rate, make_optimizer
 from qml.hybrid.persistence import read_model, write_model
 from qml.simulator.memory import available_memory, check_fits
 
+__all__ = ["MIN_VALIDATION_SIZE", "PREDICT_CHUNK", "NotFittedError", "QuantumClassifier"]
+
 #: Rows per pass when predicting (fewer if memory is short), so memory stays bounded.
 PREDICT_CHUNK = 4096
+#: Early stopping judges on at least this many held-out rows (see ``QuantumClassifier``).
+MIN_VALIDATION_SIZE = 10
+#: True until the first training loop of this process has started (it compiles the kernels).
+_FIRST_FIT = [True]
 
 
-class NotFittedError(QmlNotFittedError, SklearnNotFittedError):
-    """qml's ``NotFittedError`` that is also scikit-learn's, as its estimator checks expect."""
+def _is_noise(value: Any) -> bool:
+    return value is None or isinstance(value, str) or hasattr(value, "channels_after")
 
 
-class QuantumClassifier(ClassifierMixin, BaseEstimator):
+class _Rows:
+    """A batch of rows as the optimizers see it: ``loss(v)`` and ``loss_and_gradient(v)``."""
+
+    __slots__ = ("inputs", "model", "rng", "shots", "targets")
+
+    def __init__(self, model: HybridModel, inputs: np.ndarray, targets: np.ndarray,
+                 shots: int | None, rng: np.random.Generator) -> None:  # fmt: skip
+        self.model, self.inputs, self.targets, self.shots, self.rng = (
+            model, inputs, targets, shots, rng)  # fmt: skip
+
+    def loss(self, vector: np.ndarray) -> tuple[float, np.ndarray]:
+        return self.model.loss(vector, self.inputs, self.targets, self.shots, self.rng)
+
+    def loss_and_gradient(self, vector: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        return self.model.loss_and_gradient(vector, self.inputs, self.targets)
+
+
+class QuantumClassifier(HybridEstimator):
     """A hybrid quantum-classical classifier (binary and multi-class).
 
     Parameters
@@ -52,24 +78,38 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         Qubits of the circuit; features are reduced (PCA) or repeated to match.
     n_layers : int
         Ansatz layers (with ``reuploading``, the encoding precedes each).
-    encoding : "angle", "zz", "iqp" or "amplitude"
+    encoding : "angle", "zz", "iqp" or "amplitude" (any name in
+        ``qml.hybrid.encodings.ENCODINGS``)
     ansatz : "hardware_efficient", "real_amplitudes", "efficient_su2" or
         "strongly_entangling_layers"
     reuploading : bool
         Repeat the encoding before every ansatz layer (data re-uploading).
-    features : "pca" (fixed: standardise, PCA, scale into the encoding's range)
-        or "dense" (a trainable linear layer from all features to the angles).
+    features : "pca" (fixed: standardise, PCA, scale into the encoding's range),
+        "raw" (the features are the encoding's inputs, unchanged: as many as it
+        takes), "dense" (a trainable linear layer from all features to the angles)
+        or "layerwise" (re-uploading in which every layer has its own trainable
+        weights and offsets from all features to that layer's angles, the form of
+        Pérez-Salinas et al. 2020).
     optimizer : "adam", "sgd" (with ``momentum``), "spsa", "L-BFGS-B" or "COBYLA"
     learning_rate, lr_schedule, momentum : step size, its schedule over epochs
         ("constant", "cosine", "exponential"), SGD's momentum.
-    epochs, batch_size : passes over the data and samples per step.
-    validation_fraction, early_stopping, patience : hold out this fraction and
-        stop when its loss has not improved for ``patience`` epochs, keeping the
-        best parameters (mini-batch optimizers; L-BFGS-B and COBYLA use every row
-        and stop after ``epochs`` iterations).
+    epochs : the training budget. For the mini-batch optimizers (adam, sgd, spsa)
+        passes over the training data; for L-BFGS-B iterations; for COBYLA, which
+        makes one objective evaluation per iteration, 10 evaluations per epoch.
+    batch_size : samples per step (mini-batch optimizers).
+    validation_fraction, early_stopping, patience : hold out this fraction, but never
+        fewer than ``MIN_VALIDATION_SIZE`` (10) rows, and stop when its loss has not
+        improved for ``patience`` epochs, keeping the best parameters. With fewer than
+        twice ``MIN_VALIDATION_SIZE`` rows there is no early stopping: every row
+        trains and every epoch runs. (Mini-batch optimizers only; L-BFGS-B and
+        COBYLA use every row and stop at their budget.)
     shots : int or None
-        Train and predict from this many measurement shots (with "spsa" or
-        "COBYLA"); None for exact expectations.
+        Train and predict from this many measurement shots (with a gradient-free
+        optimizer: "spsa" or "COBYLA"); None for exact expectations.
+    noise : None, a spec such as ``"depolarizing=0.02"`` (see ``qml.noise.spec``),
+        or a ``qml.noise.NoiseModel``
+        Train (forward and exact gradients, by density-matrix parameter shift) and
+        predict under this noise. Costs a density matrix (4**n) per sample.
     random_state : int, RandomState, Generator or None
     verbose : bool
         Show a progress bar with loss and accuracy per epoch.
@@ -78,8 +118,31 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_, n_features_in_, feature_names_in_ (if X had names), params_ (flat
     trained parameters), history_ (a dict per epoch: loss, accuracy,
-    val_loss, val_accuracy, learning_rate), n_iter_ (epochs run).
+    val_loss, val_accuracy, learning_rate), n_iter_ (epochs run, or the scipy
+    optimizer's iterations).
     """
+
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "n_qubits": Integer(1),
+        "n_layers": Integer(1),
+        "epochs": Integer(1),
+        "batch_size": Integer(1),
+        "patience": Integer(1),
+        "encoding": OneOf(ENCODINGS),
+        "ansatz": OneOf(tuple(ANSATZE)),
+        "features": OneOf(FEATURE_STAGES),
+        "optimizer": OneOf(OPTIMIZERS),
+        "lr_schedule": OneOf(SCHEDULES),
+        "learning_rate": Real(0.0),
+        "momentum": Real(0.0, 1.0),
+        "validation_fraction": Real(0.0, 1.0),
+        "shots": Optional(Integer(1)),
+        "noise": Check(_is_noise, "None, a spec such as 'depolarizing=0.02', or a NoiseModel"),
+        "reuploading": Boolean(),
+        "early_stopping": Boolean(),
+    }
+    _fitted_attribute: ClassVar[str] = "params_"
+    _layers_option: ClassVar[str | None] = "n_layers"
 
     def __init__(
         self,
@@ -100,6 +163,7 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         early_stopping: bool = True,
         patience: int = 15,
         shots: int | None = None,
+        noise: Any = None,
         random_state: Any = None,
         verbose: bool = False,
     ) -> None:
@@ -119,160 +183,100 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.patience = patience
         self.shots = shots
+        self.noise = noise
         self.random_state = random_state
         self.verbose = verbose
 
     # -- checks -------------------------------------------------------------------------------
     def _check_options(self) -> None:
-        for name, minimum in (
-            ("n_qubits", 1),
-            ("n_layers", 1),
-            ("epochs", 1),
-            ("batch_size", 1),
-            ("patience", 1),
-        ):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, numbers.Integral)
-                or isinstance(value, bool)
-                or value < minimum
-            ):
-                raise QmlValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-        if self.optimizer not in OPTIMIZERS:
+        super()._check_options()
+        if self.shots is not None and not make_optimizer(self.optimizer).gradient_free:
+            free = [name for name, make in OPTIMIZERS.items() if make().gradient_free]
             raise OptionError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.lr_schedule not in SCHEDULES:
-            raise OptionError(
-                f"unknown lr_schedule {self.lr_schedule!r}; choose one of {', '.join(SCHEDULES)}"
-            )
-        if not 0 <= self.validation_fraction < 1:
-            raise QmlValueError(
-                f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
-            )
-        if self.shots is not None and self.optimizer not in ("spsa", "COBYLA"):
-            raise OptionError(
-                "training from shots needs a gradient-free optimizer: use optimizer='spsa' "
-                "or 'COBYLA' with shots, or shots=None for exact gradients"
+                "training from shots needs a gradient-free optimizer: use optimizer="
+                f"{' or '.join(map(repr, free))} with shots, or shots=None for exact gradients"
             )
 
     def _architecture(self, n_classes: int) -> Architecture:
-        arch = Architecture(
-            self.n_qubits,
-            self.n_layers,
-            n_classes,
-            self.encoding,
-            self.ansatz,
-            bool(self.reuploading),
-            self.features,
-        )
+        arch = Architecture(self.n_qubits, self.n_layers, n_classes, self.encoding, self.ansatz,
+                            bool(self.reuploading), self.features)  # fmt: skip
         arch.check()
         return arch
 
-    def _validate(self, X: Any, y: Any = None, *, reset: bool) -> Any:
-        """scikit-learn's validation, its errors re-raised as qml ``DataError``s."""
-        try:
-            if y is None and not reset:
-                X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=np.float64)
-            else:
-                X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
-        except ValueError as error:
-            raise DataError(f"{error}") from None
-        except TypeError as error:  # e.g. sparse input
-            raise QmlTypeError(f"{error}") from None
-        check_features(X)
-        return X if y is None and not reset else (X, y)
+    def _noise_model(self, circuit: Any) -> Any:
+        """The noise model of ``noise`` for ``circuit`` (a spec is built for its gates)."""
+        if isinstance(self.noise, str):
+            from qml.noise import noise_from_spec
+
+            return noise_from_spec(self.noise, circuit)
+        return self.noise
+
+    def _make_model(self, arch: Architecture, n_features: int) -> HybridModel:
+        model = HybridModel(arch, n_features)
+        if self.noise is None:
+            return model
+        return HybridModel(arch, n_features, noise=self._noise_model(model.circuit))
 
     # -- fitting ----------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> QuantumClassifier:
         """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` ``(n_samples,)``."""
         self._check_options()
-        n_x, n_y = count_rows(X), count_rows(y)
-        if n_x is not None and n_y is not None and n_x != n_y:
-            raise DataError(
-                f"X has {n_x} samples but y has {n_y} labels; give one label per row of X"
-            )
-        X, y = self._validate(X, y, reset=True)
-        try:
-            check_classification_targets(y)
-        except ValueError as error:
-            raise DataError(f"{error}; a classifier needs discrete class labels") from None
-        self.classes_, targets = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise DataError(
-                f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2 "
-                "classes (one class cannot be told apart from anything)"
-            )
+        X, targets = self._check_targets(X, y)
         arch = self._architecture(len(self.classes_))
+        optimizer = make_optimizer(self.optimizer, self.momentum)
         # a mini-batch of states and their adjoint copies must fit (prediction adapts its chunks)
-        check_fits(self.n_qubits, self.batch_size, copies=3)
+        check_fits(self.n_qubits * (1 if self.noise is None else 2), self.batch_size, copies=3)
         rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
-        train, valid = self._split(targets, rng)
-        self.input_map_, dense_init = self._fit_inputs(X[train], arch)
-        self.model_ = HybridModel(arch, self.n_features_in_)
+        train, valid = self._split(targets, rng, optimizer)
+        start = self._fit_inputs(X[train])
+        self.model_ = self._make_model(arch, self.n_features_in_)
         inputs = self._inputs(X)
-        vector = self.model_.initial(rng, dense_init)
-        if self.optimizer in ("L-BFGS-B", "COBYLA"):
-            vector = self._fit_scipy(vector, inputs[train], targets[train], rng)
+        vector = self.model_.initial(rng, start)
+        if optimizer.full_batch:
+            vector = self._fit_full_batch(optimizer, vector, inputs[train], targets[train], rng)
         else:
-            vector = self._fit_loop(vector, inputs, targets, train, valid, rng)
+            vector = self._fit_loop(optimizer, vector, inputs, targets, train, valid, rng)
         self.params_ = vector
         return self
 
-    def _split(self, targets: np.ndarray, rng: np.random.Generator) -> tuple:
-        """Indices of the training rows and of the validation rows (maybe empty)."""
+    def _split(
+        self, targets: np.ndarray, rng: np.random.Generator, optimizer: Optimizer
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the training rows and of the validation rows (maybe empty).
+
+        The validation set is stratified and holds ``validation_fraction`` of the rows,
+        at least ``MIN_VALIDATION_SIZE``; below twice that, there is none.
+        """
         n = len(targets)
         everything = np.arange(n)
-        n_valid = round(self.validation_fraction * n)
-        full_batch = self.optimizer in ("L-BFGS-B", "COBYLA")  # they stop by maxiter, use all rows
-        if not self.early_stopping or full_batch or n_valid < 2 or n - n_valid < 2:
+        n_valid = max(round(self.validation_fraction * n), MIN_VALIDATION_SIZE)
+        if (
+            not self.early_stopping
+            or optimizer.full_batch  # scipy stops at its budget and uses every row
+            or self.validation_fraction == 0
+            or n < 2 * MIN_VALIDATION_SIZE
+        ):
             return everything, everything[:0]
-        valid = []  # stratified: the same fraction of every class
+        valid = []  # stratified: every class in proportion to its size
         for label in np.unique(targets):
             rows = rng.permutation(np.flatnonzero(targets == label))
-            valid.extend(rows[: round(self.validation_fraction * len(rows))])
+            valid.extend(rows[: round(n_valid * len(rows) / n)])
         valid = np.sort(np.array(valid, dtype=np.int64))
         return np.setdiff1d(everything, valid), valid
 
-    def _fit_inputs(self, X: np.ndarray, arch: Architecture) -> tuple[AffineMap, Any]:
-        """The fixed input map, and the dense layer's starting weights (dense only)."""
-        angle_range = ANGLE_RANGES[arch.encoding]
-        width = arch.n_inputs - 1 if arch.encoding == "amplitude" else arch.n_inputs
-        if arch.features == "dense":
-            scaler = standardizer(X)
-            start = fit_fixed_map(scaler(X), width, angle_range)
-            return scaler, np.vstack([start.matrix, start.offset])
-        return fit_fixed_map(X, width, angle_range), None
-
-    def _inputs(self, X: np.ndarray) -> np.ndarray:
-        inputs = self.input_map_(X)
-        if self.encoding == "amplitude":  # a constant component keeps every vector nonzero
-            inputs = np.hstack([inputs, np.ones((len(inputs), 1))])
-        return inputs
-
-    def _epoch_report(
-        self,
-        epoch: int,
-        lr: float,
-        losses: list,
-        hits: int,
-        count: int,
-        valid_stats: tuple[float, float] | None,
-    ) -> dict:
-        record = {"epoch": epoch + 1, "loss": float(np.mean(losses)),
-                  "accuracy": hits / max(count, 1), "learning_rate": lr}  # fmt: skip
-        if valid_stats is not None:
-            record["val_loss"], record["val_accuracy"] = valid_stats
-        return record
-
-    def _evaluate(
-        self, vector: np.ndarray, inputs: np.ndarray, targets: np.ndarray, rng: np.random.Generator
-    ) -> tuple[float, float]:
-        loss, logits = self.model_.loss(vector, inputs, targets, self.shots, rng)
-        return loss, float(np.mean(np.argmax(logits, axis=1) == targets))
+    def _progress(self, total: int, description: str) -> Any:
+        if self.verbose:
+            from tqdm.auto import tqdm
+        else:  # tqdm.auto warns in Jupyter without ipywidgets, even for a disabled bar
+            from tqdm import tqdm
+        # smoothing=0: the rate is (epochs - initial) / elapsed, which _fit_loop restarts
+        # after the first epoch so that its compile time never enters the ETA
+        return tqdm(total=total, desc=description, unit="epoch", disable=not self.verbose,
+                    smoothing=0)  # fmt: skip
 
     def _fit_loop(
         self,
+        optimizer: Optimizer,
         vector: np.ndarray,
         inputs: np.ndarray,
         targets: np.ndarray,
@@ -281,48 +285,48 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         rng: np.random.Generator,
     ) -> np.ndarray:
         """Mini-batch training (Adam, SGD or SPSA) with early stopping on ``valid``."""
-        if self.verbose:
-            from tqdm.auto import tqdm
-        else:  # tqdm.auto warns in Jupyter without ipywidgets, even for a disabled bar
-            from tqdm import tqdm
-
-        step_rule = make_optimizer(self.optimizer, self.momentum)
         self.history_: list[dict[str, float]] = []
         best = (np.inf, vector.copy())
         waited = 0
-        bar = tqdm(range(self.epochs), desc="training", unit="epoch", disable=not self.verbose)
-        for epoch in bar:
+        # the first training in a process compiles (or loads) the kernels: say so
+        first = _FIRST_FIT[0]
+        _FIRST_FIT[0] = False
+        bar = self._progress(self.epochs, "training (compiling kernels, first run only)"
+                             if first else "training")  # fmt: skip
+        held_out = _Rows(self.model_, inputs[valid], targets[valid], self.shots, rng)
+        for epoch in range(self.epochs):
             lr = learning_rate(self.lr_schedule, self.learning_rate, epoch, self.epochs)
-            losses, hits = [], 0
+            loss_sum, hits = 0.0, 0
             order = rng.permutation(train)
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                if isinstance(step_rule, SPSA):
-
-                    def batch_loss(v: np.ndarray, rows: np.ndarray = rows) -> float:
-                        return self.model_.loss(v, inputs[rows], targets[rows], self.shots, rng)[0]
-
-                    grad = step_rule.gradient(batch_loss, vector, rng)
-                    vector = vector - lr * grad
-                    loss, logits = self.model_.loss(
-                        vector, inputs[rows], targets[rows], self.shots, rng
-                    )
-                else:
-                    loss, grad, logits = self.model_.loss_and_gradient(
-                        vector, inputs[rows], targets[rows]
-                    )
-                    vector = step_rule.step(vector, grad, lr)
-                losses.append(loss)
-                hits += int(np.sum(np.argmax(logits, axis=1) == targets[rows]))
-            valid_stats = (
-                self._evaluate(vector, inputs[valid], targets[valid], rng) if len(valid) else None
-            )
-            record = self._epoch_report(epoch, lr, losses, hits, len(train), valid_stats)
+            for first in range(0, len(order), self.batch_size):
+                rows = order[first : first + self.batch_size]
+                batch = _Rows(self.model_, inputs[rows], targets[rows], self.shots, rng)
+                vector, loss, logits = optimizer.update(vector, batch, lr, rng)
+                loss_sum += loss * len(rows)
+                hits += int(np.count_nonzero(logits.argmax(axis=1) == batch.targets))
+            record = {"epoch": epoch + 1, "loss": loss_sum / max(len(train), 1),
+                      "accuracy": hits / max(len(train), 1), "learning_rate": lr}  # fmt: skip
+            if len(valid):
+                val_loss, val_logits = held_out.loss(vector)
+                record["val_loss"] = val_loss
+                record["val_accuracy"] = float(
+                    np.mean(val_logits.argmax(axis=1) == held_out.targets)
+                )
             self.history_.append(record)
-            bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k not in ("epoch",)})
-            if valid_stats is not None:
-                if valid_stats[0] < best[0] - 1e-6:
-                    best, waited = (valid_stats[0], vector.copy()), 0
+            bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k != "epoch"},
+                            refresh=False)  # fmt: skip
+            if epoch == 0 and self.verbose:
+                # the ETA comes from the epochs after the first (which compiles): the rate
+                # counts epochs from `initial` on, timed from now
+                bar.set_description("training", refresh=False)
+                bar.n = bar.initial = 1
+                bar.start_t = bar.last_print_t = time.time()
+                bar.refresh()
+            else:
+                bar.update(1)
+            if len(valid):
+                if record["val_loss"] < best[0] - 1e-6:
+                    best, waited = (record["val_loss"], vector.copy()), 0
                 else:
                     waited += 1
                     if waited >= self.patience:
@@ -331,62 +335,27 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = len(self.history_)
         return best[1] if len(valid) else vector
 
-    def _fit_scipy(
-        self, vector: np.ndarray, inputs: np.ndarray, targets: np.ndarray, rng: np.random.Generator
+    def _fit_full_batch(
+        self,
+        optimizer: Optimizer,
+        vector: np.ndarray,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        rng: np.random.Generator,
     ) -> np.ndarray:
-        """Full-batch ``scipy.optimize.minimize`` (L-BFGS-B with gradients, or COBYLA)."""
-        from scipy.optimize import minimize
-
+        """A full-batch optimizer (L-BFGS-B, COBYLA) on every training row."""
         self.history_ = []
 
         def record(loss: float, logits: np.ndarray) -> None:
             accuracy = float(np.mean(np.argmax(logits, axis=1) == targets))
-            self.history_.append(
-                {
-                    "epoch": len(self.history_) + 1,
-                    "loss": loss,
-                    "accuracy": accuracy,
-                    "learning_rate": 0.0,
-                }
-            )
+            self.history_.append({"epoch": len(self.history_) + 1, "loss": loss,
+                                  "accuracy": accuracy, "learning_rate": 0.0})  # fmt: skip
 
-        if self.optimizer == "L-BFGS-B":
-
-            def objective(v: np.ndarray) -> tuple[float, np.ndarray]:
-                loss, grad, logits = self.model_.loss_and_gradient(v, inputs, targets)
-                record(loss, logits)
-                return loss, grad
-
-            result = minimize(
-                objective, vector, jac=True, method="L-BFGS-B", options={"maxiter": self.epochs}
-            )
-        else:
-
-            def objective(v: np.ndarray) -> float:
-                loss, logits = self.model_.loss(v, inputs, targets, self.shots, rng)
-                record(loss, logits)
-                return loss
-
-            result = minimize(
-                objective,
-                vector,
-                method="COBYLA",
-                options={"maxiter": self.epochs * 10, "rhobeg": 0.5},
-            )
-        self.n_iter_ = int(result.nit) if hasattr(result, "nit") else len(self.history_)
-        return result.x
+        rows = _Rows(self.model_, inputs, targets, self.shots, rng)
+        vector, self.n_iter_ = optimizer.minimize(vector, rows, self.epochs, record)
+        return vector
 
     # -- predicting --------------------------------------------------------------------------------
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "params_")
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first "
-                "(or load a saved model with QuantumClassifier.load)"
-            )
-
     def _logits(
         self,
         X: Any,
@@ -413,7 +382,7 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
 
     def _chunk(self) -> int:
         """Rows per pass: ``PREDICT_CHUNK``, fewer if three states per row would not fit."""
-        state_bytes = 16 << self.n_qubits
+        state_bytes = 16 << (self.n_qubits * (1 if self.noise is None else 2))
         return int(min(PREDICT_CHUNK, max(1, available_memory() // (3 * state_bytes))))
 
     def decision_function(self, X: Any, **evaluation: Any) -> np.ndarray:
@@ -460,11 +429,12 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
     ) -> np.ndarray:
         """``<Z_q>`` of the trained circuit for every row of ``X``: ``(n_samples, n_qubits)``.
 
-        ``noise`` is a ``qml.noise.NoiseModel`` (exact under noise, from the
-        density matrix), ``shots`` estimates from samples (readout errors
-        included), ``backend`` is ``"qml"`` (this package's simulators) or
-        ``"aer"`` (qiskit-aer, one job per chunk of rows): the cross-check of a
-        model trained here on the reference simulator.
+        ``noise`` is a ``qml.noise.NoiseModel`` or a spec such as
+        ``"depolarizing=0.02"`` (exact under noise, from the density matrix),
+        ``shots`` estimates from samples (readout errors included), ``backend`` is
+        ``"qml"`` (this package's simulators) or ``"aer"`` (qiskit-aer, one job per
+        chunk of rows): the cross-check of a model trained here on the reference
+        simulator.
         """
         from qml.circuits.observables import Pauli
         from qml.simulator import expectation
@@ -473,6 +443,10 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
             raise OptionError(f"unknown backend {backend!r}; choose 'qml' or 'aer'")
         rows = self.readout_params(X)  # checks the model is fitted and X its width
         circuit = self.model_.circuit
+        if isinstance(noise, str):
+            from qml.noise import noise_from_spec
+
+            noise = noise_from_spec(noise, circuit)
         n = circuit.num_qubits
         observables = [Pauli.on("Z", [q], n) for q in range(n)]
         rng = np.random.default_rng(seed)
@@ -491,7 +465,8 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         """The circuit's parameter rows for the rows of ``X``: ``(n_samples, n_params)``.
 
         Columns follow ``self.model_.circuit.parameters`` (data angles, then the
-        trained weights), so any simulator or backend can compute the read-out
+        trained weights; with ``features="layerwise"`` each layer's angles precede
+        its weights), so any simulator or backend can compute the read-out
         ``z[:, q] = <Z_q>`` of ``self.model_.circuit`` itself; the class scores
         are then ``z @ head["head_weight"].T + head["head_bias"]`` with
         ``head = self.model_.unflatten(self.params_)``, exactly what ``predict``
@@ -499,33 +474,22 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         inputs = self._inputs(self._validate(X, reset=False))
-        params = self.model_.unflatten(self.params_)
-        return self.model_._circuit_params(params, self.model_.data_angles(params, inputs))
+        return self.model_.circuit_params(self.params_, inputs)
 
     # -- model files ---------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted model to one JSON file at ``path``, atomically (never pickle)."""
+    def save(self, path: str | os.PathLike, *, notes: dict[str, Any] | None = None) -> None:
+        """Write the fitted model to one JSON file at ``path``, atomically (never pickle).
+
+        A ``noise`` given as a NoiseModel object is not stored (a spec string is);
+        the trained parameters do not need it to predict. ``notes`` is JSON data kept
+        with the model (e.g. where its training data came from); ``load`` gives it
+        back as ``notes_``.
+        """
         self._check_fitted()
-        # numpy scalars (np.arange grids, ...) as plain numbers JSON can hold
-        config = {k: v.item() if isinstance(v, np.generic) else v
-                  for k, v in self.get_params().items()}  # fmt: skip
-        if not isinstance(config["random_state"], (int, type(None))):
-            config["random_state"] = None  # a generator object is not data; its seed is gone
-        state = {
-            "classes": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str,
-            "n_features_in": int(self.n_features_in_),
-            "feature_names_in": (
-                list(map(str, self.feature_names_in_))
-                if hasattr(self, "feature_names_in_")
-                else None
-            ),
-            "history": self.history_,
-            "n_iter": int(self.n_iter_),
-        }
+        state = {**self._file_state(notes), "history": self.history_, "n_iter": int(self.n_iter_)}
         arrays = {"params": self.params_, "input_matrix": self.input_map_.matrix,
                   "input_offset": self.input_map_.offset}  # fmt: skip
-        write_model(path, type(self).__name__, config, state, arrays)
+        write_model(path, type(self).__name__, self._file_config(), state, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> QuantumClassifier:
@@ -534,35 +498,23 @@ class QuantumClassifier(ClassifierMixin, BaseEstimator):
         try:
             clf = cls(**config)
             clf._check_options()
-            classes = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
-            n_features = int(state["n_features_in"])
-            arch = clf._architecture(len(classes))
-            model = HybridModel(arch, n_features)
-            width = arch.n_inputs - (arch.encoding == "amplitude")
-            expected = {"params": (model.size,), "input_offset": (
-                n_features if arch.features == "dense" else width,)}  # fmt: skip
-            expected["input_matrix"] = (n_features, expected["input_offset"][0])
-            for name, shape in expected.items():
-                if arrays[name].shape != shape:
-                    raise ModelFileError(
-                        f"{path}: {name} has shape {arrays[name].shape}, but this "
-                        f"model needs {shape}; the file is corrupted"
-                    )
-            history, n_iter, names = (
-                state["history"],
-                int(state["n_iter"]),
-                state["feature_names_in"],
-            )
+            classes, n_features, names = clf._restore_state(state)
+            model = clf._make_model(clf._architecture(len(classes)), n_features)
+            if arrays["params"].shape != (model.size,):
+                raise ModelFileError(
+                    f"{path}: params has shape {arrays['params'].shape}, but this model "
+                    f"needs {(model.size,)}; the file is corrupted"
+                )
+            input_map = clf._file_input_map(arrays, n_features, path)
+            history, n_iter = state["history"], int(state["n_iter"])
         except ModelFileError:
             raise
         except (KeyError, TypeError, ValueError) as error:
             raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
                                  "corrupted or from an incompatible qml") from None  # fmt: skip
         # everything checked: only now does the object get its fitted state
-        clf.classes_, clf.n_features_in_, clf.model_ = classes, n_features, model
-        if names is not None:
-            clf.feature_names_in_ = np.array(names, dtype=object)
-        clf.input_map_ = AffineMap(arrays["input_matrix"], arrays["input_offset"])
+        clf._set_common(classes, n_features, names, state.get("notes"))
+        clf.model_, clf.input_map_ = model, input_map
         clf.params_, clf.history_, clf.n_iter_ = arrays["params"], history, n_iter
         return clf
 

@@ -26,7 +26,9 @@ from qml.errors import OptionError, QmlTypeError, QmlValueError
 
 __all__ = [
     "DATASETS",
+    "ad_hoc",
     "blobs",
+    "circle",
     "circles",
     "iris",
     "load_dataset",
@@ -275,6 +277,118 @@ def iris(*, classes: Sequence[int] | None = None) -> Dataset:
     return X[keep], relabel[y[keep]].astype(np.int64)
 
 
+def circle(
+    n_samples: int = 200,
+    *,
+    random_state: RandomState = None,
+) -> Dataset:
+    """The circle problem of Pérez-Salinas et al. 2020 (data re-uploading).
+
+    Points uniform in the square ``[-1, 1]^2``; class 1 inside the circle of radius
+    ``sqrt(2/π)`` about the origin, class 0 outside: the radius that gives both
+    classes the same area, as in the paper. Returns ``X`` ``(n_samples, 2)``, ``y`` in
+    ``{0, 1}`` (about half each).
+    """
+    n = _count(n_samples, "n_samples")
+    rng = _rng(random_state)
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = np.einsum("ij,ij->i", X, X) < 2 / math.pi
+    return X, y.astype(np.int64)
+
+
+#: Grid points per axis of the ad hoc data for 1, 2 and 3 features (as qiskit-ml samples).
+AD_HOC_GRID = {1: 5000, 2: 100, 3: 20}
+
+
+def ad_hoc_labels(X: np.ndarray, observable: np.ndarray, gap: float) -> np.ndarray:
+    """Labels of the ad hoc data set: ``+1``, ``-1``, or ``0`` inside the gap.
+
+    ``X`` ``(B, n)`` in ``[0, 2π)``; ``observable`` the ``2**n`` square Hermitian
+    ``V† Z^{⊗n} V``. The state is ``|Φ(x)> = U_Φ(x) H^{⊗n} U_Φ(x) H^{⊗n} |0>`` with
+    ``U_Φ(x) = exp(i Σ_S φ_S(x) Π_{i∈S} Z_i)``, ``φ_i = x_i`` and
+    ``φ_ij = (π - x_i)(π - x_j)`` over all pairs (Havlíček et al. 2019); the label is
+    the sign of ``<Φ(x)|O|Φ(x)>`` where its magnitude exceeds ``gap``.
+    """
+    n = X.shape[1]
+    dim = 1 << n
+    # z[k, i]: the eigenvalue of Z on the i-th Kronecker factor of basis state k (the
+    # paper's and qiskit-ml's order, qubit 0 first), so the observable is used as given
+    bits = (np.arange(dim)[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
+    z = 1.0 - 2.0 * bits
+    phase = X @ z.T  # (B, dim): sum_i x_i z_i
+    for i in range(n):
+        for j in range(i + 1, n):
+            phase += ((np.pi - X[:, i]) * (np.pi - X[:, j]))[:, None] * (z[:, i] * z[:, j])[None]
+    diagonal = np.exp(1j * phase)
+    hadamard = np.array([[1.0]])
+    for _ in range(n):
+        hadamard = np.kron(hadamard, np.array([[1.0, 1.0], [1.0, -1.0]]) / np.sqrt(2))
+    plus = np.full(dim, 1 / np.sqrt(dim))  # H^{⊗n}|0>
+    psi = (diagonal * plus) @ hadamard.T * diagonal
+    values = np.einsum("bi,ij,bj->b", psi.conj(), observable, psi).real
+    return (np.abs(values) > gap) * np.sign(values)
+
+
+def _ad_hoc_observable(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``V† Z^{⊗n} V`` for a random unitary ``V``: the eigenvectors of ``A†A``, ``A`` random."""
+    dim = 1 << n
+    a = rng.random((dim, dim)) + 1j * rng.random((dim, dim))
+    values, vectors = np.linalg.eig(a.conj().T @ a)
+    v = vectors[:, values.argsort()[::-1]]
+    signs = np.array([(-1) ** bin(k).count("1") for k in range(dim)], dtype=float)
+    return v.conj().T @ np.diag(signs) @ v
+
+
+def ad_hoc(
+    n_samples: int = 100,
+    *,
+    n_features: int = 2,
+    gap: float = 0.3,
+    shuffle: bool = True,
+    random_state: RandomState = None,
+) -> Dataset:
+    """The "ad hoc" data set of Havlíček et al. 2019 (Nature 567, 209), made for the ZZ map.
+
+    Points of the grid ``2πk/m`` (``m`` = 100 per axis for 2 features, 20 for 3, 5000
+    for 1) are drawn uniformly, one coordinate at a time, and labelled by
+    ``ad_hoc_labels`` with a random observable ``V† Z^{⊗n} V``: class 0 where the
+    expectation exceeds ``gap``, class 1 where it is below ``-gap``; points inside
+    the gap are drawn again. Class 0 gets ``n_samples // 2`` points, drawn first.
+    With ``shuffle=False`` class 0 comes first, in the order drawn, then class 1: the
+    points, labels and random stream are those of qiskit-machine-learning's
+    ``ad_hoc_data(training_size, test_size, n, gap)`` with
+    ``algorithm_globals.random_seed = random_state`` (its classes are ``A, B`` split
+    into the first ``training_size`` and the rest). Returns ``X`` ``(n_samples,
+    n_features)`` in ``[0, 2π)``, ``y`` in ``{0, 1}``.
+    """
+    n = _count(n_samples, "n_samples", 2)
+    d = _count(n_features, "n_features")
+    if d not in AD_HOC_GRID:
+        raise QmlValueError(f"ad hoc data are sampled on a grid for 1 to 3 features, got {d}")
+    gap = _nonnegative(gap, "gap")
+    if gap >= 1:
+        raise QmlValueError(f"gap must be below 1 (|<O>| <= 1, no point would qualify), got {gap}")
+    rng = _rng(random_state)
+    observable = _ad_hoc_observable(d, rng)
+    count = AD_HOC_GRID[d]
+    axis = np.linspace(0, 2 * math.pi, count, endpoint=False)
+    grid = np.stack(np.meshgrid(*[axis] * d, indexing="ij"), axis=-1).reshape(-1, d)
+    table = ad_hoc_labels(grid, observable, gap).reshape((count,) * d)
+    sizes = (n // 2, n - n // 2)
+    found: list[np.ndarray] = []
+    for label, size in zip((1, -1), sizes, strict=True):
+        points: list[tuple[int, ...]] = []
+        while len(points) < size:
+            # one coordinate per call, as qiskit-ml draws them: the same stream
+            draw = tuple(int(rng.choice(count)) for _ in range(d))
+            if table[draw] == label:
+                points.append(draw)
+        found.append(axis[np.array(points, dtype=np.int64).reshape(-1, d)])
+    X = np.vstack(found)
+    y = np.repeat([0, 1], sizes)
+    return _finish(X, y, rng, 0.0, shuffle)
+
+
 # -- by name -------------------------------------------------------------------------------
 #: Data sets by name.
 DATASETS: Mapping[str, Callable[..., Dataset]] = MappingProxyType(
@@ -285,6 +399,8 @@ DATASETS: Mapping[str, Callable[..., Dataset]] = MappingProxyType(
         "parity": parity,
         "blobs": blobs,
         "iris": iris,
+        "circle": circle,
+        "ad_hoc": ad_hoc,
     }
 )
 

@@ -10,17 +10,14 @@ feature stage, the kernel and an SVC as one scikit-learn estimator.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from qml.circuits.library import ENCODINGS, amplitude_angles
-from qml.errors import DataError, ModelFileError, OptionError, QmlTypeError, QmlValueError
-from qml.hybrid.classifier import NotFittedError
-from qml.hybrid.features import ANGLE_RANGES, AffineMap, check_features, count_rows, fit_fixed_map
+from qml.errors import DataError, ModelFileError
+from qml.hybrid.base import Check, Constraint, HybridEstimator, Integer, OneOf, Real
+from qml.hybrid.encodings import ENCODINGS, get_encoding
+from qml.hybrid.features import FEATURE_STAGES, get_feature_stage
 from qml.hybrid.persistence import read_model, write_model
 from qml.simulator.memory import check_fits
 from qml.simulator.statevector import simulate
@@ -32,28 +29,29 @@ STATE_CHUNK = 4096
 class QuantumKernel:
     """The fidelity kernel ``|<φ(x)|φ(y)>|**2`` of an encoding of ``n_qubits`` qubits.
 
-    ``x`` and ``y`` are rows of the encoding's data parameters (angles, or for
-    ``"amplitude"`` the amplitude vectors of length ``2**n_qubits``).
-    ``qk(X, Y)`` returns the ``(len(X), len(Y))`` Gram matrix; ``qk(X)`` uses
-    ``Y = X``. ``options`` go to the encoding (``reps``, ``entanglement``, ...).
+    ``x`` and ``y`` are rows of the encoding's inputs (angles, or for
+    ``"amplitude"`` the amplitude vectors of length ``2**n_qubits``): what
+    ``ENCODINGS[encoding].width(n_qubits)`` says. ``qk(X, Y)`` returns the
+    ``(len(X), len(Y))`` Gram matrix; ``qk(X)`` uses ``Y = X``. ``options`` go to
+    the encoding (``reps``, ``entanglement``, ...).
     """
 
     def __init__(self, n_qubits: int, encoding: str = "zz", **options: Any) -> None:
-        if encoding not in ENCODINGS:
-            raise OptionError(f"unknown encoding {encoding!r}; choose one of "
-                              f"{', '.join(ENCODINGS)}")  # fmt: skip
+        self.record = get_encoding(encoding)
         self.n_qubits, self.encoding, self.options = n_qubits, encoding, options
-        self.circuit = ENCODINGS[encoding](n_qubits, **options)
+        extra = {k: v for k, v in options.items() if k != "reps"}
+        self.circuit = self.record.build(n_qubits, options.get("reps", 2), "x", **extra)
 
     def states(self, X: Any) -> np.ndarray:
         """The encoded states of the rows of ``X``: ``(len(X), 2**n_qubits)``."""
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        params = amplitude_angles(X) if self.encoding == "amplitude" else X
-        if params.shape[1] != self.circuit.num_parameters:
+        width = self.record.width(self.n_qubits)
+        if X.shape[1] != width:
             raise DataError(
                 f"the {self.encoding} encoding on {self.n_qubits} qubits takes "
-                f"{self.circuit.num_parameters} values per row, got {params.shape[1]}"
+                f"{width} values per row, got {X.shape[1]}"
             )
+        params = self.record.parameters(X)
         check_fits(self.n_qubits, min(len(params), STATE_CHUNK))
         chunks = [simulate(self.circuit, params[i : i + STATE_CHUNK])
                   for i in range(0, len(params), STATE_CHUNK)]  # fmt: skip
@@ -70,76 +68,71 @@ class QuantumKernel:
         return f"QuantumKernel({self.n_qubits}, {self.encoding!r}{extra})"
 
 
-class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
-    """An SVM on a quantum fidelity kernel, with the fixed feature stage in front.
+def _fixed_stage(name: Any) -> bool:
+    return isinstance(name, str) and name in FEATURE_STAGES and not FEATURE_STAGES[name].trainable
 
-    Features are standardised, reduced by PCA to ``n_qubits`` (or repeated to
-    fill them) and scaled into the encoding's angle range, all fitted on the
-    training data; then ``QuantumKernel(n_qubits, encoding, reps=reps)`` feeds
+
+class QuantumKernelClassifier(HybridEstimator):
+    """An SVM on a quantum fidelity kernel, with a fixed feature stage in front.
+
+    With ``features="pca"`` (default) features are standardised, reduced by PCA to
+    ``n_qubits`` (or repeated to fill them) and scaled into the encoding's angle
+    range, all fitted on the training data; with ``features="raw"`` they enter the
+    encoding unchanged (as qiskit-machine-learning's QSVC does: the setting for data
+    made for a feature map, such as the ad hoc data of Havlíček et al.). Then
+    ``QuantumKernel(n_qubits, encoding, reps=reps)`` feeds
     ``sklearn.svm.SVC(kernel="precomputed", C=C)``. The default angle encoding
     gives ``k(x, y) = prod_q cos((x_q - y_q) / 2)**2``, a smooth product kernel;
     ``encoding="zz"`` or ``"iqp"`` give the entangling feature maps of the
     quantum-kernel literature.
     """
 
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "n_qubits": Integer(1),
+        "reps": Integer(1),
+        "encoding": OneOf(ENCODINGS),
+        "features": Check(
+            _fixed_stage,
+            "a fixed feature stage, 'pca' or 'raw' (a kernel SVM "
+            "has no training loop for 'dense' or 'layerwise')",
+        ),
+        "C": Real(0.0, open_low=True),
+    }
+    _fitted_attribute: ClassVar[str] = "svc_"
+
     def __init__(
         self,
         n_qubits: int = 4,
         *,
         encoding: str = "angle",
+        features: str = "pca",
         reps: int = 2,
         C: float = 3.0,
         random_state: Any = None,
     ) -> None:
         self.n_qubits = n_qubits
         self.encoding = encoding
+        self.features = features
         self.reps = reps
         self.C = C
         self.random_state = random_state
 
+    def _check_options(self) -> None:
+        get_encoding(self.encoding)  # an unknown name first lists the encodings
+        get_feature_stage(self.features)
+        super()._check_options()
+
     def _kernel(self) -> QuantumKernel:
-        options = {} if self.encoding in ("angle", "amplitude") else {"reps": self.reps}
+        options = {"reps": self.reps} if get_encoding(self.encoding).repeats else {}
         return QuantumKernel(self.n_qubits, self.encoding, **options)
-
-    def _validate(self, X: Any, y: Any = None, *, reset: bool) -> Any:
-        try:
-            if reset:
-                X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
-            else:
-                X = validate_data(self, X, reset=False, ensure_all_finite=False, dtype=np.float64)
-        except ValueError as error:
-            raise DataError(str(error)) from None
-        except TypeError as error:  # e.g. sparse input
-            raise QmlTypeError(str(error)) from None
-        check_features(X)
-        return (X, y) if reset else X
-
-    def _inputs(self, X: np.ndarray) -> np.ndarray:
-        inputs = self.input_map_(X)
-        if self.encoding == "amplitude":
-            inputs = np.hstack([inputs, np.ones((len(inputs), 1))])
-        return inputs
 
     def fit(self, X: Any, y: Any) -> QuantumKernelClassifier:
         """Fit the feature stage and the SVM on ``X`` ``(n_samples, n_features)`` and ``y``."""
-        n_x, n_y = count_rows(X), count_rows(y)
-        if n_x is not None and n_y is not None and n_x != n_y:
-            raise DataError(f"X has {n_x} samples but y has {n_y} labels; give one label per row")
-        X, y = self._validate(X, y, reset=True)
-        try:
-            check_classification_targets(y)
-        except ValueError as error:
-            raise DataError(f"{error}; a classifier needs discrete class labels") from None
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise DataError(f"y has only one class ({self.classes_[0]!r}); a classifier needs "
-                            "at least 2 classes")  # fmt: skip
-        if not self.C > 0:
-            raise QmlValueError(f"C must be positive, got {self.C!r}")
+        X, targets = self._check_targets(X, y)
+        self._check_options()
         kernel = self._kernel()
-        width = (1 << self.n_qubits) - 1 if self.encoding == "amplitude" else self.n_qubits
-        self.input_map_ = fit_fixed_map(X, width, ANGLE_RANGES[self.encoding])
-        self._solve(kernel.states(self._inputs(X)), np.searchsorted(self.classes_, y))
+        self._fit_inputs(X)
+        self._solve(kernel.states(self._inputs(X)), targets)
         return self
 
     def _solve(self, states: np.ndarray, targets: np.ndarray) -> None:
@@ -150,10 +143,6 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
         gram = np.abs(states.conj() @ states.T) ** 2
         self.svc_ = SVC(kernel="precomputed", C=self.C, random_state=self.random_state)
         self.svc_.fit(gram, targets)
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "svc_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y)")
 
     def _gram(self, X: Any) -> np.ndarray:
         self._check_fitted()
@@ -171,31 +160,22 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
         gram = self._gram(X)
         return self.classes_[self.svc_.predict(gram)]
 
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "svc_")
-
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, notes: dict[str, Any] | None = None) -> None:
         """Write the fitted model (feature map, training states and labels) atomically.
 
         The SVM itself is not stored: ``load`` solves it again from the saved
         training states, which gives the same solution (libsvm is deterministic
         on a precomputed Gram matrix) without pickling scikit-learn objects.
+        ``notes`` is JSON data kept with the model; ``load`` gives it back as ``notes_``.
         """
-        if not hasattr(self, "svc_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y)")
-        state = {"classes": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str,
-                 "n_features_in": int(self.n_features_in_)}  # fmt: skip
+        self._check_fitted()
+        state = self._file_state(notes)
         arrays = {
             "input_matrix": self.input_map_.matrix, "input_offset": self.input_map_.offset,
             "train_real": self.train_states_.real, "train_imag": self.train_states_.imag,
             "train_targets": self.train_targets_,
         }  # fmt: skip
-        # numpy scalars (np.arange grids, ...) as plain numbers JSON can hold
-        config = {k: v.item() if isinstance(v, np.generic) else v
-                  for k, v in self.get_params().items()}  # fmt: skip
-        if not isinstance(config["random_state"], (int, type(None))):
-            config["random_state"] = None
-        write_model(path, type(self).__name__, config, state, arrays)
+        write_model(path, type(self).__name__, self._file_config(), state, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> QuantumKernelClassifier:
@@ -203,22 +183,25 @@ class QuantumKernelClassifier(ClassifierMixin, BaseEstimator):
         config, state, arrays = read_model(path, cls.__name__)
         try:
             clf = cls(**config)
-            classes = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+            clf._check_options()
+            classes, n_features, names = clf._restore_state(state)
             train = arrays["train_real"] + 1j * arrays["train_imag"]
             targets = arrays["train_targets"]
-            input_map = AffineMap(arrays["input_matrix"], arrays["input_offset"])
-            n_features = int(state["n_features_in"])
+            input_map = clf._file_input_map(arrays, n_features, path)
             consistent = (
-                input_map.matrix.shape[0] == n_features
+                train.ndim == 2
                 and train.shape[1] == 1 << clf.n_qubits
                 and targets.shape == (len(train),)
                 and targets.max() < len(classes)
             )
             if not consistent:
                 raise ValueError("array shapes do not match the configuration")
+        except ModelFileError as error:
+            raise ModelFileError(f"{error}") from None
         except (KeyError, TypeError, ValueError) as error:
             raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
                                  "corrupted or from an incompatible qml") from None  # fmt: skip
-        clf.classes_, clf.n_features_in_, clf.input_map_ = classes, n_features, input_map
+        clf._set_common(classes, n_features, names, state.get("notes"))
+        clf.input_map_ = input_map
         clf._solve(train, targets)
         return clf
