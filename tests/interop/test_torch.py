@@ -279,6 +279,15 @@ def test_every_circuit_parameter_must_be_an_input_or_a_weight() -> None:
         QuantumLayer(circuit.to_qiskit(), Z0, inputs=x)
 
 
+def test_training_does_not_write_into_the_initial_weights_given() -> None:
+    circuit, x, _ = small_circuit()
+    start = np.array([0.1, 0.2, 0.3, 0.4])
+    layer = QuantumLayer(circuit, Z0, inputs=x, initial_weights=start, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weights.add_(1.0)  # what an optimizer step does
+    np.testing.assert_array_equal(start, [0.1, 0.2, 0.3, 0.4])
+
+
 def test_initial_weights_of_the_wrong_length_are_refused() -> None:
     circuit, x, _ = small_circuit()
     with pytest.raises(ShapeError, match=r"shape \(4,\).*got \(3,\)"):

@@ -248,7 +248,8 @@ class QuantumLayer(torch.nn.Module):
         if initial_weights is None:
             start = torch.rand(count, dtype=torch.float64) * (2 * np.pi)
         else:
-            start = torch.as_tensor(np.asarray(initial_weights, dtype=np.float64))
+            # a copy: training must not write into the caller's array
+            start = torch.tensor(np.asarray(initial_weights, dtype=np.float64))
             if start.shape != (count,):
                 names = ", ".join(map(str, weight_parameters)) or "none"
                 raise ShapeError(
