@@ -106,7 +106,7 @@ def embed_diagonal(diagonal: np.ndarray) -> np.ndarray:
 
 
 def controlled_matrix(target: np.ndarray, num_controls: int) -> np.ndarray:
-    """Matrix of ``target`` controlled by the first ``num_controls`` qubits (all |1>)."""
+    """Matrix of ``target`` controlled by the first ``num_controls`` qubits (all ``|1>``)."""
     dt = target.shape[-1]
     d = dt << num_controls
     out = np.broadcast_to(np.eye(d, dtype=np.complex128), (*target.shape[:-2], d, d)).copy()
@@ -293,13 +293,13 @@ def _param_equal(a: Any, b: Any) -> bool:
 
 
 class ControlledGate(Gate):
-    """A gate that applies ``target_matrix()`` to its last qubits when its first are all |1>."""
+    """A gate that applies ``target_matrix()`` to its last qubits when its first are all ``|1>``."""
 
     num_controls: ClassVar[int] = 1
     target: ClassVar[type[Gate]]
 
     def target_matrix(self) -> np.ndarray:
-        """The matrix applied to the target qubits when every control is |1>."""
+        """The matrix applied to the target qubits when every control is ``|1>``."""
         return self.target(*self.values()).matrix()
 
     def _matrix(self, *values: Any) -> np.ndarray:

@@ -199,7 +199,12 @@ class QuantumLayer(torch.nn.Module):
     torch.Size([32, 2])
     """
 
+    #: The trainable weights, shape ``(n_weights,)``, in :attr:`weight_parameters` order.
     weights: torch.nn.Parameter
+    #: The circuit parameters fed by the input's columns, in column order.
+    input_parameters: tuple[Parameter, ...]
+    #: The circuit parameters set by :attr:`weights`, in order.
+    weight_parameters: tuple[Parameter, ...]
 
     def __init__(
         self,
@@ -237,8 +242,8 @@ class QuantumLayer(torch.nn.Module):
             )
         self.circuit = circuit
         self._function = ExpectationFunction(circuit, observables)
-        self.input_parameters: tuple[Parameter, ...] = tuple(input_parameters)
-        self.weight_parameters: tuple[Parameter, ...] = tuple(weight_parameters)
+        self.input_parameters = tuple(input_parameters)
+        self.weight_parameters = tuple(weight_parameters)
         column = {p: i for i, p in enumerate(circuit.parameters)}
         self._input_columns = np.array([column[p] for p in input_parameters], dtype=np.intp)
         self._weight_columns = np.array([column[p] for p in weight_parameters], dtype=np.intp)
