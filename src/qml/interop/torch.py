@@ -188,6 +188,13 @@ class QuantumLayer(torch.nn.Module):
         The weights' dtype; by default ``torch.get_default_dtype()``. ``layer.double()``
         and ``layer.float()`` convert it later.
 
+    Notes
+    -----
+    For small models, ``torch.set_num_threads(1)`` is usually fastest: torch's thread pool
+    gains nothing on tensors this small and competes with qml's own threads for the cores
+    (on a busy 2-core machine, two torch threads made a small training step many times
+    slower).
+
     Examples
     --------
     >>> import torch, qml
