@@ -77,8 +77,13 @@ class ModelFileError(QmlValueError):
     """A model file that is truncated, corrupted, foreign, or of a newer format version."""
 
 
+class MissingDependencyError(QmlError, ImportError):
+    """An optional dependency (PyTorch, PennyLane, ...) that a feature needs is not installed."""
+
+
 __all__ = [
     "DataError",
+    "MissingDependencyError",
     "ModelFileError",
     "NoiseError",
     "NotFittedError",

@@ -61,9 +61,13 @@ class AerBackend:
         model, ``fusion_enable`` defaults to False, so Aer applies each error
         after exactly the gate qml applies it after.
 
+    Notes
+    -----
     Every call is one Aer job; ``last_result`` holds its ``qiskit.result.Result``.
 
-    Example::
+    Examples
+    --------
+    ::
 
         backend = AerBackend(noise_model=model, shots=4000, seed=1)
         backend.expectation(circuit, Pauli("ZZ"), params=rows)   # (B,), exact Tr(rho ZZ)

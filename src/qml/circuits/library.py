@@ -240,7 +240,7 @@ def angle_encoding(
     """Angle encoding: feature ``x[i]`` sets the rotation ``R(scale * x[i])`` of qubit ``i``.
 
     One qubit per feature; ``rotation`` is ``"rx"``, ``"ry"`` (default) or ``"rz"``
-    (on |0> an RZ only changes the phase: follow it with something that does
+    (on ``|0>`` an RZ only changes the phase: follow it with something that does
     not commute with Z, or put H before it). The product state is
     ``⊗_i R(scale * x_i)|0>`` with qubit ``i`` at bit ``i``.
 

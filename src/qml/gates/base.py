@@ -111,7 +111,7 @@ def controlled_matrix(
     """Matrix of ``target`` controlled by the first ``num_controls`` qubits.
 
     The target acts where control ``j`` is in state bit ``j`` of ``ctrl_state``
-    (default: every control |1>).
+    (default: every control ``|1>``).
     """
     dt = target.shape[-1]
     d = dt << num_controls
@@ -395,10 +395,10 @@ def _param_equal(a: Any, b: Any) -> bool:
 
 
 class ControlledGate(Gate):
-    """A gate that applies its ``target`` gate to its last qubits when its first are all |1>.
+    """A gate that applies its ``target`` gate to its last qubits when its first are all ``|1>``.
 
     The generator, label and drawing follow from the target: a controlled Pauli
-    rotation is a rotation whose generator has projectors onto |1> on the controls.
+    rotation is a rotation whose generator has projectors onto ``|1>`` on the controls.
     """
 
     num_controls = 1
@@ -422,7 +422,7 @@ class ControlledGate(Gate):
             cls.generator_scale = target.generator_scale
 
     def target_matrix(self) -> np.ndarray:
-        """The matrix applied to the target qubits when every control is |1>."""
+        """The matrix applied to the target qubits when every control is ``|1>``."""
         return self.target(*self.values()).matrix()
 
     def _matrix(self, *values: Any) -> np.ndarray:

@@ -270,7 +270,7 @@ class SWAP(Gate):
 
 
 class iSWAP(Gate):
-    """iSWAP: swaps its qubits and multiplies |01> and |10> by i."""
+    """iSWAP: swaps its qubits and multiplies ``|01>`` and ``|10>`` by i."""
 
     name, num_qubits = "iswap", 2
     qiskit_class, label = "iSwapGate", "Iswap"

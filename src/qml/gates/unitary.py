@@ -17,7 +17,7 @@ class Unitary(Gate):
     """A gate given by its matrix, indexed little-endian over the gate's qubits.
 
     ``matrix`` must be square with a power-of-two side ``2**k`` (k >= 1) and
-    unitary: max |U†U - I| <= 1e-10. ``label`` is only for drawings.
+    unitary: ``max |U†U - I| <= 1e-10``. ``label`` is only for drawings.
     """
 
     name = "unitary"

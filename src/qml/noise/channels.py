@@ -87,7 +87,7 @@ class Channel:
 
     ``Channel([K0, K1, ...])`` is the general channel: ``(2**k, 2**k)``
     matrices, little-endian over the channel's qubits, with
-    max |Σ K†K - I| <= 1e-10 (trace preserving), else a ``NoiseError``.
+    ``max |Σ K†K - I| <= 1e-10`` (trace preserving), else a ``NoiseError``.
     The named channels below are settings of it.
     """
 
@@ -250,7 +250,7 @@ class Depolarizing(PauliChannel):
 
 
 class AmplitudeDamping(Channel):
-    """Decay |1> -> |0> with probability γ (T1): Kraus operators below (0 <= γ <= 1).
+    """Decay ``|1> -> |0>`` with probability γ (T1): Kraus operators below (0 <= γ <= 1).
 
     ``K0 = [[1, 0], [0, √(1-γ)]]``, ``K1 = [[0, √γ], [0, 0]]``.
     """

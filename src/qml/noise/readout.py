@@ -20,7 +20,7 @@ class ReadoutError:
 
     ``probabilities`` is a ``(2, 2)`` matrix of numbers in [0, 1] whose rows sum
     to 1 (qiskit-aer's ``ReadoutError`` layout), e.g. ``[[0.98, 0.02], [0.05,
-    0.95]]``: |1> is read as 0 five times in a hundred.
+    0.95]]``: ``|1>`` is read as 0 five times in a hundred.
     """
 
     num_qubits = 1

@@ -1,4 +1,4 @@
-"""``simulate_density``: the density matrix a (noisy) circuit prepares from |0...0><0...0|.
+"""``simulate_density``: the density matrix a (noisy) circuit prepares from ``|0...0><0...0|``.
 
 Layout. A density matrix ``rho`` of n qubits is held as its row-major flattening,
 an array of shape ``(B, 4**n)``: read as a state vector of 2n qubits, the low n
@@ -85,7 +85,7 @@ class NoiseSource(Protocol):
 def simulate_density(
     circuit: Circuit, noise: NoiseSource | None = None, params: Any = None
 ) -> np.ndarray:
-    """The density matrix ``circuit`` prepares from |0...0><0...0|, with optional noise.
+    """The density matrix ``circuit`` prepares from ``|0...0><0...0|``, with optional noise.
 
     Each gate acts as ``U rho U†``; after it, every channel ``noise`` attaches to
     that gate name and those qubits is applied in order (qiskit-aer's rule).

@@ -1,4 +1,4 @@
-"""``simulate``: the state vector a circuit prepares from |0...0>."""
+"""``simulate``: the state vector a circuit prepares from ``|0...0>``."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def final_state(circuit: Circuit, params: Any = None, dtype: Any = np.complex128
 
 
 def simulate(circuit: Circuit, params: Any = None, *, dtype: Any = np.complex128) -> np.ndarray:
-    """The state vector ``circuit`` prepares from |0...0>, global phase included.
+    """The state vector ``circuit`` prepares from ``|0...0>``, global phase included.
 
     Parameters
     ----------
