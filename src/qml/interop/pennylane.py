@@ -27,7 +27,7 @@ qml on the reversed qubits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,8 +54,8 @@ from pennylane.measurements import (
     StateMeasurement,
 )
 from pennylane.tape import QuantumScript
-from pennylane.transforms import defer_measurements
-from pennylane.transforms.core import CompilePipeline
+from pennylane.transforms import broadcast_expand, defer_measurements
+from pennylane.transforms.core import CompilePipeline, transform
 
 from qml.circuits import Circuit, Parameter
 from qml.circuits.observables import PauliSum
@@ -416,65 +416,73 @@ class QubitDevice(Device):
             lowered = self._lowered[key] = lower(tape)
         return lowered
 
+    def _job(self, tape: QuantumScript) -> Job:
+        tape = tape.map_to_standard_wires()
+        lowered = self._lower(tape)
+        observables = None
+        if all(isinstance(m, ExpectationMP) for m in tape.measurements) and tape.num_wires:
+            sums = [_pauli_sum(m.obs, tape.num_wires) for m in tape.measurements]
+            observables = sums if all(o is not None for o in sums) else None
+        return Job(tape, lowered, parameter_values(tape, lowered), observables)
+
     def execute(self, circuits: Any, execution_config: ExecutionConfig | None = None) -> Any:
-        """Results of each tape, as ``default.qubit`` shapes them."""
+        """Results of each tape, as ``default.qubit`` shapes them.
+
+        Analytic tapes of expectation values that share a structure (the tapes of a
+        ``broadcast_expand``, a batch of samples sent as tapes) run as one batched qml call.
+        """
         config = execution_config or ExecutionConfig()
         rng = config.device_options.get("rng", self._rng)
-        return tuple(self._execute_one(tape, rng) for tape in circuits)
-
-    def _execute_one(self, tape: QuantumScript, rng: Any) -> Any:
-        tape = tape.map_to_standard_wires()
-        lowered = self._lower(tape)
-        params = parameter_values(tape, lowered)
-        n = tape.num_wires
-        if not tape.shots and all(isinstance(m, ExpectationMP) for m in tape.measurements):
-            observables = [_pauli_sum(m.obs, n) for m in tape.measurements]
-            if n and all(o is not None for o in observables):
-                values = np.asarray(expectation(lowered.circuit, observables, params=params))
-                values = np.moveaxis(values, -1, 0)  # (K,) or (K, B)
-                return values[0] if len(values) == 1 else tuple(values)
-        state = simulate(lowered.circuit, params=params)
-        batched = state.ndim == 2
-        state = state.reshape((-1,) * batched + (2,) * n) if n else state
-        return measure_final_state(tape, state, batched, rng=rng)
+        jobs = [self._job(tape) for tape in circuits]
+        results: list[Any] = [None] * len(jobs)
+        fast = [i for i, job in enumerate(jobs) if job.observables and not job.tape.shots]
+        for members in _groups(jobs, fast).values():
+            first = jobs[members[0]]
+            rows, offsets = _stack(jobs, members)
+            if rows.shape[1]:
+                values = np.asarray(expectation(first.lowered.circuit, first.observables, rows))
+            else:
+                values = _constant_values(first, rows)
+            for i, lo, hi in zip(members, offsets[:-1], offsets[1:], strict=True):
+                results[i] = _format_values(values[lo:hi], jobs[i])
+        for i, job in enumerate(jobs):
+            if results[i] is None:
+                results[i] = _measure(job, rng)
+        return tuple(results)
 
     # -- derivatives ---------------------------------------------------------------------
-    def _prepare(self, tape: QuantumScript) -> tuple[Lowered, np.ndarray | None, list[PauliSum]]:
-        tape = tape.map_to_standard_wires()
-        lowered = self._lower(tape)
-        observables = [_pauli_sum(m.obs, tape.num_wires) for m in tape.measurements]
-        if any(o is None for o in observables):
-            raise DeviceError("adjoint differentiation on qml.qubit supports Pauli-sum expvals")
-        return lowered, parameter_values(tape, lowered), observables
-
-    def _trainable_columns(self, tape: QuantumScript, lowered: Lowered) -> np.ndarray:
-        columns = lowered.columns[list(tape.trainable_params)]
-        if np.any(columns < 0):
-            raise DeviceError(
-                "qml.qubit's adjoint method cannot differentiate a parameter of an operation it "
-                "applies as a matrix; decompose it, or use diff_method='parameter-shift'"
-            )
-        return columns
+    def _adjoint_jobs(self, circuits: Any) -> list[Job]:
+        jobs = [self._job(tape) for tape in circuits]
+        for job in jobs:
+            if job.observables is None:
+                raise DeviceError(
+                    "adjoint differentiation on qml.qubit supports expectation values of "
+                    "observables with a Pauli decomposition"
+                )
+            job.columns = _trainable_columns(job)
+        return jobs
 
     def compute_derivatives(
         self, circuits: Any, execution_config: ExecutionConfig | None = None
     ) -> tuple:
         """The Jacobian of each tape: per measurement, per trainable parameter, a value (or a
-        ``(B,)`` array for a broadcast tape), nested as ``default.qubit`` nests them."""
-        return tuple(self._jacobian(tape) for tape in circuits)
-
-    def _jacobian(self, tape: QuantumScript) -> Any:
-        lowered, params, observables = self._prepare(tape)
-        columns = self._trainable_columns(tape, lowered)
-        batch = tape.batch_size
-        rows = 1 if batch is None else batch
-        if lowered.circuit.num_parameters and columns.size:
-            jac = gradient(lowered.circuit, observables, params.reshape(rows, -1))  # (B, K, P)
-            jac = np.moveaxis(jac[:, :, columns], 0, -1)  # (K, P_trainable, B)
-        else:
-            jac = np.zeros((len(observables), columns.size, rows))
-        jac = jac[..., 0] if batch is None else jac
-        return _nest(jac, len(observables), columns.size)
+        ``(B,)`` array for a broadcast tape), nested as ``default.qubit`` nests them. Tapes of
+        one structure are one batched adjoint sweep."""
+        jobs = self._adjoint_jobs(circuits)
+        out: list[Any] = [None] * len(jobs)
+        for members in _groups(jobs, range(len(jobs))).values():
+            first = jobs[members[0]]
+            rows, offsets = _stack(jobs, members)
+            if rows.shape[1]:
+                jacobian = gradient(first.lowered.circuit, first.observables, rows)  # (N, K, P)
+            else:
+                jacobian = np.zeros((rows.shape[0], len(first.observables), 0))
+            for i, lo, hi in zip(members, offsets[:-1], offsets[1:], strict=True):
+                job = jobs[i]
+                block = np.moveaxis(jacobian[lo:hi][:, :, job.columns], 0, -1)  # (K, P_t, B)
+                block = block[..., 0] if job.tape.batch_size is None else block
+                out[i] = _nest(block, len(job.observables), job.columns.size)
+        return tuple(out)
 
     def execute_and_compute_derivatives(
         self, circuits: Any, execution_config: ExecutionConfig | None = None
@@ -487,50 +495,156 @@ class QubitDevice(Device):
     def compute_vjp(
         self, circuits: Any, cotangents: Any, execution_config: ExecutionConfig | None = None
     ) -> tuple:
-        """``sum_k cotangent_k dE_k/dθ`` per tape by one adjoint sweep: a tuple over trainable
-        parameters."""
-        return tuple(self._vjp(tape, dy)[1] for tape, dy in zip(circuits, cotangents, strict=True))
+        """``sum_k cotangent_k dE_k/dθ`` per tape, a tuple over trainable parameters; tapes of
+        one structure are one forward pass and one adjoint sweep."""
+        return self.execute_and_compute_vjp(circuits, cotangents, execution_config)[1]
 
     def execute_and_compute_vjp(
         self, circuits: Any, cotangents: Any, execution_config: ExecutionConfig | None = None
     ) -> tuple:
-        """``(results, vjps)`` from one forward pass and one sweep per tape."""
-        pairs = [self._vjp(tape, dy) for tape, dy in zip(circuits, cotangents, strict=True)]
-        return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        """``(results, vjps)``."""
+        jobs = self._adjoint_jobs(circuits)
+        values: list[Any] = [None] * len(jobs)
+        vjps: list[Any] = [None] * len(jobs)
+        simple = []
+        for i, (job, cotangent) in enumerate(zip(jobs, cotangents, strict=True)):
+            job.weights = _weights(job, cotangent)
+            if job.weights is None:  # several cotangents at once: contract the Jacobian
+                (jacobian,) = self.compute_derivatives([circuits[i]])
+                values[i] = self.execute([circuits[i]])[0]
+                vjps[i] = _contract(jacobian, cotangent, len(job.observables), job.columns.size)
+            else:
+                simple.append(i)
+        for members in _groups(jobs, simple).values():
+            first = jobs[members[0]]
+            rows, offsets = _stack(jobs, members)
+            weights = np.concatenate([jobs[i].weights for i in members])
+            if rows.shape[1]:
+                energies, pullback = self._function(first).vjp(rows)
+                grads = pullback(weights)
+            else:
+                energies, grads = _constant_values(first, rows), np.zeros((rows.shape[0], 0))
+            for i, lo, hi in zip(members, offsets[:-1], offsets[1:], strict=True):
+                job = jobs[i]
+                values[i] = _format_values(energies[lo:hi], job)
+                # a parameter shared by the rows of a broadcast: their contributions add up
+                vjps[i] = tuple(grads[lo:hi][:, job.columns].sum(axis=0))
+        return tuple(values), tuple(vjps)
 
-    def _vjp(self, tape: QuantumScript, cotangent: Any) -> tuple[Any, Any]:
-        lowered, params, observables = self._prepare(tape)
-        columns = self._trainable_columns(tape, lowered)
-        batch = tape.batch_size
-        rows = 1 if batch is None else batch
-        k = len(observables)
-        dy = np.asarray([np.asarray(c, dtype=np.float64) for c in _as_tuple(cotangent, k)])
-        if dy.shape[1:] not in ((), (rows,)) or (batch is None and dy.ndim > 1):
-            # several cotangents at once (a Jacobian through VJPs): contract the Jacobian
-            jac = self._jacobian(tape)
-            return self.execute([tape])[0], _contract(jac, cotangent, k, columns.size)
-        weights = dy.reshape(k, -1).T if batch is not None else dy.reshape(1, k)
-        function = self._function(lowered, observables)
-        matrix = np.zeros((rows, 0)) if params is None else params.reshape(rows, -1)
-        if matrix.shape[1] == 0:
-            values = np.asarray(expectation(lowered.circuit, observables, params=None))
-            values = np.broadcast_to(values, (rows, k))
-            grads = np.zeros((rows, 0))
-        else:
-            values, pullback = function.vjp(matrix)
-            grads = pullback(weights)[:, columns] if columns.size else np.zeros((rows, 0))
-        vjp = tuple(grads.sum(axis=0))  # shared parameters: the rows' contributions add up
-        result = values.T if batch is not None else values[0]
-        return (result[0] if k == 1 else tuple(result)), vjp
-
-    def _function(self, lowered: Lowered, observables: list[PauliSum]) -> ExpectationFunction:
-        key = (id(lowered), tuple(o.terms for o in observables))
+    def _function(self, job: Job) -> ExpectationFunction:
+        key = (id(job.lowered), tuple(o.terms for o in job.observables))
         function = self._functions.get(key)
-        if function is None or function.circuit is not lowered.circuit:
+        if function is None or function.circuit is not job.lowered.circuit:
             if len(self._functions) >= 64:
                 self._functions.clear()
-            function = self._functions[key] = ExpectationFunction(lowered.circuit, observables)
+            function = ExpectationFunction(job.lowered.circuit, job.observables)
+            self._functions[key] = function
         return function
+
+
+@dataclass
+class Job:
+    """One tape on its way through the device: on standard wires, lowered, its parameter
+    values, its observables as Pauli sums (None: measured by PennyLane from the state)."""
+
+    tape: QuantumScript
+    lowered: Lowered
+    params: np.ndarray | None
+    observables: list[PauliSum] | None
+    columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weights: np.ndarray | None = None
+
+    @property
+    def rows(self) -> int:
+        """Rows of the batch this tape contributes: its broadcast size, or 1."""
+        return self.tape.batch_size or 1
+
+
+def _groups(jobs: list[Job], indices: Any) -> dict[tuple, list[int]]:
+    """Jobs of one lowered circuit and the same observables, which run as one batch."""
+    groups: dict[tuple, list[int]] = {}
+    for i in indices:
+        job = jobs[i]
+        key = (id(job.lowered), tuple(o.terms for o in job.observables))
+        groups.setdefault(key, []).append(i)
+    return groups
+
+
+def _stack(jobs: list[Job], members: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The members' parameter rows, one ``(N, n_params)`` batch, and where each one's start."""
+    sizes = [jobs[i].rows for i in members]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    width = jobs[members[0]].lowered.circuit.num_parameters
+    rows = np.empty((int(offsets[-1]), width))
+    for i, lo, hi in zip(members, offsets[:-1], offsets[1:], strict=True):
+        if width:
+            rows[lo:hi] = jobs[i].params.reshape(hi - lo, width)
+    return rows, offsets
+
+
+def _constant_values(job: Job, rows: np.ndarray) -> np.ndarray:
+    """``(N, K)`` values of a circuit without parameters."""
+    values = np.asarray(expectation(job.lowered.circuit, job.observables)).reshape(1, -1)
+    return np.broadcast_to(values, (rows.shape[0], values.shape[1]))
+
+
+def _format_values(values: np.ndarray, job: Job) -> Any:
+    """``(rows, K)`` -> one value (or a ``(B,)`` array) per measurement, as PennyLane returns."""
+    per_measurement = values.T if job.tape.batch_size is not None else values[0]
+    if len(job.observables) == 1:
+        return np.asarray(per_measurement[0])
+    return tuple(np.asarray(v) for v in per_measurement)
+
+
+def _measure(job: Job, rng: Any) -> Any:
+    """Every measurement of the tape by PennyLane's code, from qml's final state(s)."""
+    n = job.tape.num_wires
+    state = simulate(job.lowered.circuit, params=job.params)
+    batched = state.ndim == 2
+    if n:
+        state = state.reshape((-1,) * batched + (2,) * n)
+    return measure_final_state(job.tape, state, batched, rng=rng)
+
+
+def _trainable_columns(job: Job) -> np.ndarray:
+    columns = job.lowered.columns[list(job.tape.trainable_params)]
+    if np.any(columns < 0):
+        raise DeviceError(
+            "qml.qubit's adjoint method cannot differentiate a parameter of an operation it "
+            "applies as a matrix; decompose it, or use diff_method='parameter-shift'"
+        )
+    return columns
+
+
+def _weights(job: Job, cotangent: Any) -> np.ndarray | None:
+    """The cotangent as ``(rows, K)`` weights, or None when it has an extra leading axis."""
+    k = len(job.observables)
+    parts = [np.asarray(c, dtype=np.float64) for c in _as_tuple(cotangent, k)]
+    expected = () if job.tape.batch_size is None else (job.rows,)
+    if any(part.shape != expected for part in parts):
+        return None
+    return np.stack(parts, axis=-1).reshape(job.rows, k)
+
+
+@transform
+def expand_trainable_broadcast(tape: QuantumScript) -> tuple[list[QuantumScript], Any]:
+    """Split a broadcast tape into one tape per row when a *trainable* parameter is broadcast.
+
+    PennyLane's device-derivative contract has one derivative per parameter and
+    result row, so a broadcast trainable parameter (a different value per row)
+    needs tapes of its own; the device then runs those tapes, which share one
+    structure, as one batch again. Tapes whose broadcast parameters are not
+    trainable (data inputs) stay whole.
+    """
+    if tape.batch_size is not None:
+        trainable = set(tape.trainable_params)
+        index = 0
+        for op in tape.operations:
+            for value in op.data:
+                if index in trainable and op.batch_size is not None and qmath.ndim(value) > 0:
+                    return broadcast_expand(tape)
+                index += 1
+    return (tape,), lambda results: results[0]
 
 
 def _add_adjoint_transforms(pipeline: CompilePipeline, wires: Any) -> None:
@@ -546,6 +660,7 @@ def _add_adjoint_transforms(pipeline: CompilePipeline, wires: Any) -> None:
         name=name,
     )  # fmt: skip
     pipeline.add_transform(validate_adjoint_trainable_params)
+    pipeline.add_transform(expand_trainable_broadcast)
 
 
 def _as_tuple(value: Any, count: int) -> tuple:
