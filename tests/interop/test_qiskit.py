@@ -158,7 +158,7 @@ def test_estimator_default_precision_and_per_pub_precision():
     assert noisy != 1.0 and exact == pytest.approx(1.0)
 
 
-def test_each_pub_is_one_batched_qml_call(monkeypatch):
+def test_each_circuit_is_one_batched_qml_call(monkeypatch):
     calls = []
     original = interop.expectation
 
@@ -170,6 +170,13 @@ def test_each_pub_is_one_batched_qml_call(monkeypatch):
     qc = real_amplitudes(3, reps=2)
     evs(Estimator(), [(qc, [["ZII"], ["IXI"]], random_values(qc, (2, 7), 1))])
     assert calls == [(14, qc.num_parameters)]
+    # PUBs of one circuit share a call: rows stacked, identical blocks simulated once
+    values = random_values(qc, (5,), 2)
+    pubs = [(qc, "ZII", values), (qc, "IIX", values), (qc, "XXX", random_values(qc, (3,), 3))]
+    ours = evs(Estimator(), pubs)
+    assert calls[1:] == [(8, qc.num_parameters)]
+    for a, b in zip(ours, evs(StatevectorEstimator(), pubs), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-9)
 
 
 def test_parameters_map_by_name_not_position():

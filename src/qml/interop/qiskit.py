@@ -327,30 +327,76 @@ class Estimator(BaseEstimatorV2):
     def _run(
         self, pubs: list[EstimatorPub], conversions: list[Converted]
     ) -> PrimitiveResult[PubResult]:
-        results = [self._run_pub(pub, c) for pub, c in zip(pubs, conversions, strict=True)]
+        """All PUBs of one circuit are one batched qml call: their parameter rows stacked
+        (identical blocks once), their Pauli terms united."""
+        plans = [_EstimatorPlan(pub, c) for pub, c in zip(pubs, conversions, strict=True)]
+        groups: dict[int, list[_EstimatorPlan]] = {}
+        for plan in plans:
+            groups.setdefault(id(plan.conversion.circuit), []).append(plan)
+        for members in groups.values():
+            _evaluate_together(members)
+        results = []
+        for plan in plans:  # noise in PUB order: a Generator's stream runs as the reference's
+            rng = np.random.default_rng(self._seed)
+            evs = plan.evs
+            if plan.pub.precision != 0:
+                # one draw per entry in C order, like the reference's loop over np.ndindex
+                evs = np.asarray(rng.normal(evs, plan.pub.precision), dtype=np.float64)
+            data = DataBin(evs=evs, stds=np.zeros(plan.shape), shape=plan.shape)
+            metadata = {
+                "target_precision": plan.pub.precision,
+                "circuit_metadata": plan.pub.circuit.metadata,
+            }
+            results.append(PubResult(data, metadata=metadata))
         return PrimitiveResult(results, metadata={"version": 2})
 
-    def _run_pub(self, pub: EstimatorPub, conversion: Converted) -> PubResult:
-        rng = np.random.default_rng(self._seed)  # per PUB, as the reference does
-        circuit = conversion.circuit
+
+class _EstimatorPlan:
+    """One PUB's parameter rows, Pauli terms and broadcast indices, then its values."""
+
+    def __init__(self, pub: EstimatorPub, conversion: Converted) -> None:
+        self.pub, self.conversion = pub, conversion
         observables = pub.observables.sparse_observables_array()
-        labels, coefficients = pauli_table(observables, circuit.num_qubits)
-        rows = parameter_rows(pub, conversion)
-        shape = np.broadcast_shapes(pub.parameter_values.shape, observables.shape)
-        row = np.broadcast_to(_row_index(pub, rows), shape)
-        obs = np.broadcast_to(np.arange(observables.size).reshape(observables.shape), shape)
-        if row.size == 0:
-            evs = np.zeros(shape)
-        else:
-            paulis = [Pauli(label) for label in labels]
-            values = np.asarray(expectation(circuit, paulis, params=rows)).reshape(-1, len(labels))
-            evs = np.asarray(_gather(values, coefficients, row, obs), dtype=np.float64)
-        if pub.precision != 0:
-            # one draw per entry in C order, like the reference's loop over np.ndindex
-            evs = np.asarray(rng.normal(evs, pub.precision), dtype=np.float64)
-        data = DataBin(evs=evs, stds=np.zeros(shape), shape=shape)
-        metadata = {"target_precision": pub.precision, "circuit_metadata": pub.circuit.metadata}
-        return PubResult(data, metadata=metadata)
+        self.labels, self.coefficients = pauli_table(observables, conversion.circuit.num_qubits)
+        self.rows = parameter_rows(pub, conversion)
+        self.shape = np.broadcast_shapes(pub.parameter_values.shape, observables.shape)
+        self.row = np.broadcast_to(_row_index(pub, self.rows), self.shape)
+        self.obs = np.broadcast_to(
+            np.arange(observables.size).reshape(observables.shape), self.shape
+        )
+        self.evs = np.zeros(self.shape)
+
+
+def _evaluate_together(plans: list[_EstimatorPlan]) -> None:
+    """Fill ``evs`` of PUBs that share a circuit with one ``qml.expectation`` call."""
+    live = [plan for plan in plans if plan.row.size]
+    if not live:
+        return
+    circuit = live[0].conversion.circuit
+    union: dict[str, int] = {}
+    blocks: dict[tuple, int] = {}  # identical parameter blocks are simulated once
+    stacked: list[np.ndarray] = []
+    offsets, size = [], 0
+    for plan in live:
+        for label in plan.labels:
+            union.setdefault(label, len(union))
+        if plan.rows is None:
+            offsets.append(0)
+            continue
+        key = (plan.rows.shape, plan.rows.tobytes())
+        if key not in blocks:
+            blocks[key] = size
+            stacked.append(plan.rows)
+            size += plan.rows.shape[0]
+        offsets.append(blocks[key])
+    paulis = [Pauli(label) for label in union]
+    params = np.concatenate(stacked) if stacked else None
+    values = np.asarray(expectation(circuit, paulis, params=params)).reshape(-1, len(union))
+    for plan, offset in zip(live, offsets, strict=True):
+        count = 1 if plan.rows is None else plan.rows.shape[0]
+        columns = [union[label] for label in plan.labels]
+        own = values[offset : offset + count][:, columns]
+        plan.evs = np.asarray(_gather(own, plan.coefficients, plan.row, plan.obs), np.float64)
 
 
 # -- Sampler ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ default ``ParamShiftEstimatorGradient``. Requires qiskit-machine-learning
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,8 @@ from qiskit.primitives import BaseEstimatorV2
 from qiskit.providers import Options
 from qiskit.quantum_info import Pauli as QiskitPauli
 from qiskit.quantum_info import SparsePauliOp
+from qiskit.quantum_info.operators.base_operator import BaseOperator
+from qiskit_machine_learning.algorithm_job import AlgorithmJob
 from qiskit_machine_learning.gradients import (
     BaseEstimatorGradient,
     DerivativeType,
@@ -89,6 +92,39 @@ class AdjointEstimatorGradient(BaseEstimatorGradient):
             pass_manager,
         )  # fmt: skip
 
+    def run(
+        self,
+        circuits: Sequence[QuantumCircuit],
+        observables: Sequence[Any],
+        parameter_values: Sequence[Sequence[float]] | np.ndarray,
+        parameters: Sequence[Sequence[Parameter] | None] | None = None,
+        **options: Any,
+    ) -> AlgorithmJob:
+        """Start computing the gradients (see the class docstring); returns the job.
+
+        The arguments are checked as qiskit-ml's base class checks them, once per distinct
+        circuit, observable and parameter list rather than once per row (an
+        ``EstimatorQNN`` sends the same objects for every sample).
+        """
+        if isinstance(circuits, QuantumCircuit):
+            circuits = (circuits,)
+        if isinstance(observables, BaseOperator):
+            observables = (observables,)
+        if parameters is None:
+            parameters = [circuit.parameters for circuit in circuits]
+        else:
+            parameters = [
+                p if p is not None else circuits[i].parameters for i, p in enumerate(parameters)
+            ]
+        _check_arguments(circuits, observables, parameter_values, parameters)
+        merged = copy(self._default_options)
+        merged.update_options(**options)
+        job = AlgorithmJob(
+            self._run, circuits, observables, parameter_values, parameters, **merged.__dict__
+        )
+        job.submit()
+        return job
+
     def _run(
         self,
         circuits: Sequence[QuantumCircuit],
@@ -115,6 +151,48 @@ class AdjointEstimatorGradient(BaseEstimatorGradient):
             _select_parameters(out, grads, members, parameters, conversion.circuit)
         metadata = [{"parameters": p} for p in parameters]
         return EstimatorGradientResult(gradients=out, metadata=metadata, options=Options(**options))
+
+
+def _check_arguments(
+    circuits: Sequence[QuantumCircuit],
+    observables: Sequence[Any],
+    parameter_values: Sequence[Sequence[float]] | np.ndarray,
+    parameters: Sequence[Sequence[Parameter]],
+) -> None:
+    """qiskit-ml's argument checks (same messages), each distinct object checked once."""
+    count = len(circuits)
+    for what, items in (("parameter value sets", parameter_values), ("observables", observables),
+                        ("the list of specified parameters", parameters)):  # fmt: skip
+        if len(items) != count:
+            raise ValueError(
+                f"The number of circuits ({count}) does not match the number of {what} "
+                f"({len(items)})."
+            )
+    widths = np.shape(parameter_values)[1:] if isinstance(parameter_values, np.ndarray) else None
+    seen: set[tuple[int, ...]] = set()
+    for i, circuit in enumerate(circuits):
+        observable, wanted = observables[i], parameters[i]
+        width = widths[0] if widths else len(parameter_values[i])
+        key = (id(circuit), id(observable), id(wanted), width)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not circuit.num_parameters:
+            raise ValueError(f"The {i}-th circuit is not parameterised.")
+        if width != circuit.num_parameters:
+            raise ValueError(
+                f"The number of values ({width}) does not match the number of parameters "
+                f"({circuit.num_parameters}) for the {i}-th circuit."
+            )
+        if circuit.num_qubits != observable.num_qubits:
+            raise ValueError(
+                f"The number of qubits of the {i}-th circuit ({circuit.num_qubits}) does not "
+                f"match the number of qubits of the {i}-th observable ({observable.num_qubits})."
+            )
+        if not set(wanted).issubset(circuit.parameters):
+            raise ValueError(
+                f"The {i}-th parameters contains parameters not present in the {i}-th circuit."
+            )
 
 
 def _group_gradients(circuit: Any, rows: np.ndarray, observables: list[Any]) -> np.ndarray:
