@@ -2,7 +2,7 @@
 gates made from data or from other gates (Unitary, Diagonal, Permutation, Controlled)."""
 
 from qml.gates.base import ControlledGate, Gate, pauli_matrix
-from qml.gates.generic import Conjugated, Controlled, Diagonal, Inverse, Permutation
+from qml.gates.generic import Conjugated, Controlled, DerivedGate, Diagonal, Inverse, Permutation
 from qml.gates.standard import (
     CCX,
     CCZ,
@@ -77,6 +77,7 @@ __all__ = [
     "Conjugated",
     "Controlled",
     "ControlledGate",
+    "DerivedGate",
     "Diagonal",
     "Fredkin",
     "Gate",

@@ -125,8 +125,8 @@ def controlled_matrix(
 def pauli_matrix(letters: str) -> np.ndarray:
     """Dense matrix of Pauli letters per qubit, qubit 0 first (little-endian).
 
-    Letters: ``I``, ``X``, ``Y``, ``Z``, and the projectors ``1`` (onto |1>) and
-    ``0`` (onto |0>). ``pauli_matrix("1X")`` is |1><1| on qubit 0 times X on qubit 1.
+    Letters: ``I``, ``X``, ``Y``, ``Z``, and the projectors ``1`` (onto ``|1>``) and
+    ``0`` (onto ``|0>``). ``pauli_matrix("1X")`` is ``|1><1|`` on qubit 0 times X on qubit 1.
     """
     out = np.ones((1, 1), dtype=np.complex128)
     for letter in letters:  # later letters are more significant: kron on the left
@@ -156,10 +156,10 @@ class Gate:
       (dense, broadcasting over a batch axis: ``(B,)`` values give ``(B, d, d)``),
       ``_diagonal(*values)`` (``structure = "diagonal"``) or ``permutation``
       (``structure = "permutation"``: ``new[i] = old[permutation[i]]``);
-    * ``num_controls``: the first qubits control the rest (all |1>);
+    * ``num_controls``: the first qubits control the rest (all ``|1>``);
     * ``pauli_generator`` and ``generator_scale`` for a one-parameter gate that is
       ``exp(-iθ · scale · P / 2)`` for Pauli letters ``P`` (one per gate qubit,
-      qubit 0 first; ``1`` and ``0`` are projectors onto |1> and |0>), or an
+      qubit 0 first; ``1`` and ``0`` are projectors onto ``|1>`` and ``|0>``), or an
       override of ``generator()``; gradients and the engine's fast rotation
       paths follow from it;
     * ``qiskit_class`` (the name of qiskit's class in ``qiskit.circuit.library``),
@@ -183,7 +183,7 @@ class Gate:
     fixed_matrix: ClassVar[np.ndarray | None] = None
     permutation: np.ndarray | None = None
     #: One-parameter gates ``exp(-iθ·scale·P/2)``: P as letters per gate qubit (qubit 0
-    #: first) from I, X, Y, Z and the projectors 1 (|1><1|) and 0 (|0><0|).
+    #: first) from I, X, Y, Z and the projectors 1 (``|1><1|``) and 0 (``|0><0|``).
     pauli_generator: str | None = None
     generator_scale: float = 1.0
     #: qiskit's class in ``qiskit.circuit.library`` (None: exported as its matrix).

@@ -150,7 +150,7 @@ class Controlled(Gate):
     """``base`` applied to the last qubits when the first ``num_controls`` are in ``ctrl_state``.
 
     ``ctrl_state`` is an int whose bit ``j`` is the state control ``j`` needs
-    (default: all |1>, as qiskit's). Structure, parameters and generator follow
+    (default: all ``|1>``, as qiskit's). Structure, parameters and generator follow
     from ``base``: ``Controlled(RZ(θ), 3)`` is a diagonal rotation.
     """
 
@@ -265,8 +265,12 @@ class Controlled(Gate):
         return f"Controlled({self.base!r}, {self.num_controls}{state})"
 
 
-class _Derived(Gate):
-    """A gate defined by a transformation of another one's matrix (same parameters)."""
+class DerivedGate(Gate):
+    """A gate defined by a transformation of another gate's matrix, with its parameters.
+
+    The base of ``Inverse`` and ``Conjugated``: they keep the wrapped gate's
+    structure and parameters (symbolic or batched) and transform its matrix.
+    """
 
     suffix: ClassVar[str] = ""
 
@@ -299,7 +303,7 @@ class _Derived(Gate):
         return f"{type(self).__name__}({self.gate!r})"
 
 
-class Inverse(_Derived):
+class Inverse(DerivedGate):
     """The inverse of ``gate``, parameters kept symbolic: its matrix is the conjugate transpose."""
 
     suffix = "_dg"
@@ -321,7 +325,7 @@ class Inverse(_Derived):
         return self.gate
 
 
-class Conjugated(_Derived):
+class Conjugated(DerivedGate):
     """``gate`` with its matrix complex-conjugated (what a density matrix's columns see)."""
 
     suffix = "_conj"

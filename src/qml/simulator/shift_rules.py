@@ -25,6 +25,8 @@ ShiftRule = tuple[tuple[float, float], ...]
 #: Eigenvalue differences closer than this are one frequency.
 TOLERANCE = 1e-9
 
+__all__ = ["TOLERANCE", "frequencies", "rule_for", "rule_from_frequencies"]
+
 
 def frequencies(generator: np.ndarray) -> tuple[float, ...]:
     """The distinct positive frequencies of ``exp(-iθG/2)``: eigenvalue differences / 2."""
