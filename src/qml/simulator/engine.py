@@ -76,6 +76,8 @@ class Backend(Protocol):
 
 _default: str | None = None
 _local = threading.local()
+#: ``QML_BACKEND`` as the process started (read once: every call asks for the backend).
+_ENVIRONMENT = os.environ.get("QML_BACKEND")
 
 
 def set_backend(name: str | None) -> None:
@@ -101,7 +103,7 @@ def using_backend(name: str) -> Iterator[None]:
 
 def backend_name() -> str:
     """The backend this thread uses: ``"native"`` unless it is missing or another was chosen."""
-    name = getattr(_local, "name", None) or _default or os.environ.get("QML_BACKEND") or "native"
+    name = getattr(_local, "name", None) or _default or _ENVIRONMENT or "native"
     if name not in BACKENDS:
         raise OptionError(f"QML_BACKEND={name!r} is not a simulator backend; use one of {BACKENDS}")
     if name == "native" and _native_backend() is None:

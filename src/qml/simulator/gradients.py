@@ -112,6 +112,8 @@ def chain_rule(
 ) -> np.ndarray:
     """``(..., n_slots)`` derivatives by slot angle -> ``(..., n_params)`` by parameter."""
     table = program.slots
+    if table.identity:  # slot k is parameter k itself
+        return slot_grads
     out = np.zeros((*slot_grads.shape[:-1], len(program.parameters)))
     if table.affine_index:
         contributions = slot_grads[..., table.affine_index] * table.affine_scale
@@ -426,7 +428,10 @@ class ExpectationFunction:
         self.table = TermTable.of(self.observables, circuit.num_qubits)
         position = {p: i for i, p in enumerate(circuit.parameters)}
         self._columns = [position[p] for p in self.program.parameters]
-        self._order = circuit_order(self.expanded, circuit)
+        if self._columns == list(range(len(circuit.parameters))):
+            self._columns = None  # the same order: no gather
+        order = circuit_order(self.expanded, circuit)
+        self._order = None if np.array_equal(order, np.arange(len(order))) else order
 
     def _angles(self, params: np.ndarray) -> tuple[np.ndarray, dict[Parameter, Any]]:
         params = np.asarray(params, dtype=np.float64)
@@ -435,7 +440,7 @@ class ExpectationFunction:
                 f"expected params of shape (B, {len(self.circuit.parameters)}) in "
                 f"circuit.parameters order, got {params.shape}"
             )
-        matrix = params[:, self._columns]
+        matrix = params if self._columns is None else params[:, self._columns]
         values = {}
         if self.program.slots.general_index:  # only polynomial slots read values by name
             values = {p: matrix[:, i] for i, p in enumerate(self.program.parameters)}
@@ -464,7 +469,8 @@ class ExpectationFunction:
                                  f"{weights.shape}")  # fmt: skip
             coefficients = np.ascontiguousarray((weights @ self.table.coefficients.T)[:, None, :])
             slot_grads = backward(self.program, final.copy(), bound, coefficients, self.table)
-            return _reorder(chain_rule(slot_grads[:, 0], self.program, values), self._order)
+            grads = chain_rule(slot_grads[:, 0], self.program, values)
+            return grads if self._order is None else _reorder(grads, self._order)
 
         return energies, pullback
 

@@ -142,6 +142,7 @@ class ProgramCache:
     fusion_plan: Any = None
     fusion_layouts: dict = field(default_factory=dict)
     small_programs: dict = field(default_factory=dict)
+    varying: dict = field(default_factory=dict)  # varying slots (bytes) -> varying ops
 
 
 @dataclass(frozen=True)
@@ -191,22 +192,38 @@ class Program:
         angles = np.asarray(angles, dtype=np.float64)
         rows = angles.shape[0]
         if rows == 1:
-            phases = np.exp(0.5j * angles * self.scale)
             by_slot = np.zeros(angles.shape[1], dtype=bool)
-        else:  # columns shared by every row (weights) need one exp, not one per row
-            by_slot = (angles[1:] != angles[:1]).any(axis=0)
-            phases = np.empty(angles.shape, dtype=np.complex128)
-            phases[:] = np.exp(0.5j * angles[0] * self.scale)
-            columns = np.flatnonzero(by_slot)
-            phases[:, columns] = np.exp(0.5j * angles[:, columns] * self.scale[columns])
+            phases = np.exp(0.5j * angles * self.scale)
+        else:
+            by_slot = (angles[1:] != angles[0]).any(axis=0)
+            if not by_slot.any():  # every row alike: one shared row
+                phases = np.exp(0.5j * angles[:1] * self.scale)
+            elif angles.size <= _SMALL_BIND:
+                phases = np.exp(0.5j * angles * self.scale)
+            else:  # columns shared by every row (weights) need one exp, not one per row
+                phases = np.empty(angles.shape, dtype=np.complex128)
+                phases[:] = np.exp(0.5j * angles[0] * self.scale)
+                columns = np.flatnonzero(by_slot)
+                phases[:, columns] = np.exp(0.5j * angles[:, columns] * self.scale[columns])
         varies = self.ops_varying(by_slot)
         return Bound(angles, phases, varies, self._rowdata(angles, varies))
 
     def ops_varying(self, by_slot: np.ndarray) -> np.ndarray:
-        """Per op: does any slot it reads vary (``by_slot``: one flag per slot)?"""
+        """Per op: does any slot it reads vary (``by_slot``: one flag per slot)?
+
+        Remembered per pattern: a training loop asks with the same one every step.
+        """
         if not by_slot.any():
             return np.zeros(self.num_ops, dtype=bool)
-        return np.append(by_slot, False)[self.op_reads].any(axis=1)
+        key = by_slot.tobytes()
+        varies = self.cache.varying.get(key)
+        if varies is None:
+            if len(self.cache.varying) > 64:
+                self.cache.varying.clear()
+            varies = np.append(by_slot, False)[self.op_reads].any(axis=1)
+            varies.flags.writeable = False
+            self.cache.varying[key] = varies
+        return varies
 
     def _rowdata(self, angles: np.ndarray, varies: np.ndarray) -> np.ndarray:
         if not self.runtime:
@@ -232,6 +249,9 @@ class Program:
 
 
 _NO_ROWS = np.zeros((1, 0), dtype=np.complex128)
+#: Up to this many angles in a call, every one gets its exp (cheaper than sorting out
+#: the columns that rows share).
+_SMALL_BIND = 4096
 
 
 def compile_program(circuit: Circuit, *, differentiable: bool = False) -> Program:
