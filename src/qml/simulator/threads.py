@@ -7,6 +7,9 @@ import os
 from qml.errors import QmlValueError
 
 _requested: int | None = None
+#: The default when neither ``set_num_threads`` nor ``QML_NUM_THREADS`` says: every core
+#: (asked once; every simulator call asks for the thread count).
+_CORES = os.cpu_count() or 1
 
 
 def _from_environment() -> int | None:
@@ -30,4 +33,4 @@ def get_num_threads() -> int:
     """Threads the simulator will use: ``set_num_threads``, ``QML_NUM_THREADS``, or all cores."""
     if _requested is not None:
         return _requested
-    return _from_environment() or os.cpu_count() or 1
+    return _from_environment() or _CORES
