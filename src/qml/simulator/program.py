@@ -27,6 +27,11 @@ from qml.gates import Gate
 from qml.simulator import lowering
 from qml.simulator.lowering import FROM_PHASE, FROM_ROWS, GEN_DENSE, GEN_NATURAL, Op
 
+try:  # the compiled kernels also bind phases in one pass; numpy does where they are missing
+    from qml.simulator import _native  # type: ignore[attr-defined]
+except ImportError:
+    _native = None
+
 
 class SlotTable:
     """Where each slot's angle comes from, grouped by kind for vectorised evaluation.
@@ -189,22 +194,21 @@ class Program:
 
     def bind(self, angles: np.ndarray) -> Bound:
         """The kernels' numbers at slot ``angles`` ``(Bp, n_slots)``."""
-        angles = np.asarray(angles, dtype=np.float64)
+        angles = np.ascontiguousarray(angles, dtype=np.float64)
         rows = angles.shape[0]
-        if rows == 1:
+        if _native is not None and rows > 1:  # one pass in compiled code: the common case
+            phases = np.empty(angles.shape, dtype=np.complex128)
+            by_slot = np.empty(angles.shape[1], dtype=bool)
+            if not _native.bind_phases(angles, self.scale, phases, by_slot):
+                phases = phases[:1]  # every row alike: one shared row
+        elif rows == 1:
             by_slot = np.zeros(angles.shape[1], dtype=bool)
             phases = np.exp(0.5j * angles * self.scale)
         else:
             by_slot = (angles[1:] != angles[0]).any(axis=0)
-            if not by_slot.any():  # every row alike: one shared row
-                phases = np.exp(0.5j * angles[:1] * self.scale)
-            elif angles.size <= _SMALL_BIND:
-                phases = np.exp(0.5j * angles * self.scale)
-            else:  # columns shared by every row (weights) need one exp, not one per row
-                phases = np.empty(angles.shape, dtype=np.complex128)
-                phases[:] = np.exp(0.5j * angles[0] * self.scale)
-                columns = np.flatnonzero(by_slot)
-                phases[:, columns] = np.exp(0.5j * angles[:, columns] * self.scale[columns])
+            phases = np.exp(0.5j * angles * self.scale)
+            if not by_slot.any():
+                phases = phases[:1]
         varies = self.ops_varying(by_slot)
         return Bound(angles, phases, varies, self._rowdata(angles, varies))
 
@@ -249,9 +253,6 @@ class Program:
 
 
 _NO_ROWS = np.zeros((1, 0), dtype=np.complex128)
-#: Up to this many angles in a call, every one gets its exp (cheaper than sorting out
-#: the columns that rows share).
-_SMALL_BIND = 4096
 
 
 def compile_program(circuit: Circuit, *, differentiable: bool = False) -> Program:

@@ -179,12 +179,49 @@ PyObject* apply_pauli_sums(PyObject*, PyObject* args) {
     Py_RETURN_NONE;
 }
 
+// phases[b, s] = exp(i * scale[s] * angles[b, s] / 2); varying[s] = whether column s differs
+// between rows. Columns every row shares are computed once. Returns the varying count.
+PyObject* bind_phases(PyObject*, PyObject* args) {
+    PyObject *angles_o, *scale_o, *phases_o, *varying_o;
+    if (!PyArg_ParseTuple(args, "OOOO", &angles_o, &scale_o, &phases_o, &varying_o)) return nullptr;
+    i64 count = 0;
+    try {
+        Array angles(angles_o, 'd', false, "angles"), scale(scale_o, 'd', false, "scale"),
+            phases(phases_o, 'c', true, "phases"), varying(varying_o, '?', true, "varying");
+        const i64 rows = angles.shape(0), slots = angles.ndim() == 2 ? angles.shape(1) : 0;
+        if (scale.shape(0) != slots || phases.shape(0) != rows || phases.shape(1) != slots ||
+            varying.shape(0) != slots)
+            throw std::runtime_error("bind_phases: shapes disagree");
+        const double* a = angles.data<double>();
+        const double* f = scale.data<double>();
+        cplx* out = phases.data<cplx>();
+        unsigned char* vary = varying.data<unsigned char>();
+        for (i64 s = 0; s < slots; ++s) {
+            bool differs = false;
+            for (i64 b = 1; b < rows && !differs; ++b) differs = a[b * slots + s] != a[s];
+            vary[s] = differs;
+            count += differs;
+            if (differs) {
+                for (i64 b = 0; b < rows; ++b) out[b * slots + s] = std::polar(1.0, 0.5 * f[s] * a[b * slots + s]);
+            } else {
+                const cplx h = std::polar(1.0, 0.5 * f[s] * a[s]);
+                for (i64 b = 0; b < rows; ++b) out[b * slots + s] = h;
+            }
+        }
+    } catch (const std::exception& error) {
+        PyErr_SetString(PyExc_ValueError, error.what());
+        return nullptr;
+    }
+    return PyLong_FromLongLong(count);
+}
+
 PyMethodDef methods[] = {
     {"run_ops", run_ops, METH_VARARGS,
      "run_ops(states, phases, rowdata, varies, n, ops, qlist, mats, adjoint, start, stop, step, part, parts)"},
     {"adjoint_sweep", adjoint_sweep, METH_VARARGS,
      "adjoint_sweep(states, lams, phases, rowdata, varies, n, ops, qlist, mats, gfactor, out)"},
     {"pauli_expectations", pauli_expectations, METH_VARARGS, "pauli_expectations(states, x, z, ny, out)"},
+    {"bind_phases", bind_phases, METH_VARARGS, "bind_phases(angles, scale, phases, varying) -> varying count"},
     {"apply_pauli_sums", apply_pauli_sums, METH_VARARGS, "apply_pauli_sums(states, coefficients, x, z, ny, out)"},
     {nullptr, nullptr, 0, nullptr},
 };
