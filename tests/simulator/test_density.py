@@ -241,8 +241,8 @@ def test_too_large_is_refused_before_allocating() -> None:
 
 
 def test_memory_message_says_how_many_qubits_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 1 MiB: a 7-qubit density matrix (256 KiB) and its two working copies fit, 8 qubits do not
-    monkeypatch.setattr(memory, "available_memory", lambda: 1 << 20)
+    # 512 KiB: a 7-qubit density matrix (256 KiB) fits, one of 8 qubits (1 MiB) does not
+    monkeypatch.setattr(memory, "available_memory", lambda: 1 << 19)
     simulate_density(Circuit(7).h(0))
     with pytest.raises(StateTooLargeError) as info:
         simulate_density(Circuit(8).h(0))

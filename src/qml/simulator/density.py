@@ -48,10 +48,6 @@ from qml.simulator.memory import check_fits
 from qml.simulator.program import build_program
 from qml.simulator.statevector import resolve_parameters
 
-#: Working copies of the density matrices reserved besides them (readouts such as
-#: probabilities and expectations copy the diagonal or gather rows of the matrices).
-DENSITY_WORKSPACE = 2.0
-
 
 class KrausSource(Protocol):
     """A channel as ``simulate_density`` needs it: its Kraus operators.
@@ -120,13 +116,13 @@ def simulate_density(
 
 
 def final_density(
-    circuit: Circuit, noise: NoiseSource | None = None, params: Any = None
+    circuit: Circuit, noise: NoiseSource | None = None, params: Any = None, *, copies: float = 1.0
 ) -> tuple[np.ndarray, bool]:
     """``(rho, batched)``: the flattened final density matrices, shape ``(B, 4**n)``.
 
     ``B = 1`` when unbatched. Row ``b`` is ``simulate_density(...)[b].ravel()``
-    (row-major: index ``r * 2**n + c``). Refuses, before allocating, a batch
-    that does not fit in memory.
+    (row-major: index ``r * 2**n + c``). ``copies`` is the caller's peak memory in
+    density matrices; too much is refused before allocating.
     """
     values, batch = resolve_parameters(circuit, params)
     _check_noise(noise)
@@ -135,7 +131,7 @@ def final_density(
         n,
         batch or 1,
         np.complex128,
-        copies=1 + DENSITY_WORKSPACE,
+        copies=copies + engine.get_backend().workspace_copies,
         amplitudes_per_qubit=4,
         what="density matrix",
     )

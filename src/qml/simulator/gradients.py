@@ -39,6 +39,8 @@ from qml.gates import Gate
 from qml.simulator import engine
 from qml.simulator.density import final_density
 from qml.simulator.measure import (
+    PEAK_EXACT,
+    PEAK_SHOTS,
     TermTable,
     check_shots,
     estimate_from_density_shots,
@@ -94,10 +96,13 @@ def _gradient_program(circuit: Circuit, method: str) -> tuple[Circuit, Program]:
 # -- running a program at given slot angles --------------------------------------------------------
 
 
-def forward(program: Program, bound: Bound, batch: int) -> np.ndarray:
-    """Final states ``(batch, 2**n)`` of ``program`` with numbers ``bound`` (no global phase)."""
+def forward(program: Program, bound: Bound, batch: int, copies: float = 1.0) -> np.ndarray:
+    """Final states ``(batch, 2**n)`` of ``program`` with numbers ``bound`` (no global phase).
+
+    ``copies`` is the caller's peak memory in states; the memory guard reserves it.
+    """
     backend = engine.get_backend()
-    check_fits(program.num_qubits, batch, copies=2 + backend.workspace_copies)
+    check_fits(program.num_qubits, batch, copies=copies + backend.workspace_copies)
     states = np.zeros((batch, 1 << program.num_qubits), dtype=np.complex128)
     states[:, 0] = 1
     backend.run(program, states, bound)
@@ -173,7 +178,8 @@ def _observable_coefficients(table: TermTable, batch: int) -> np.ndarray:
 def _adjoint(circuit: Circuit, observables: list[PauliSum], values: dict, batch: int) -> np.ndarray:
     expanded, program = _gradient_program(circuit, "adjoint")
     bound = program.bind(program.angles(values))
-    states = forward(program, bound, batch)
+    # the final states and one λ per observable
+    states = forward(program, bound, batch, copies=1 + len(observables))
     table = TermTable.of(observables, circuit.num_qubits)
     slot_grads = backward(program, states, bound, _observable_coefficients(table, batch), table)
     return _to_circuit_order(chain_rule(slot_grads, program, values), expanded, circuit)
@@ -278,13 +284,15 @@ def _parameter_shift(
             shifted[r, :, s] += shift
         rows = shifted.reshape(-1, table.count)
         if noise is None:
-            states = forward(program, program.bind(rows), rows.shape[0])
+            peak = PEAK_EXACT if shots is None else PEAK_SHOTS
+            states = forward(program, program.bind(rows), rows.shape[0], copies=peak)
             if shots is None:
                 energies = expectations_of_states(states, observables)
             else:
                 energies = estimate_from_shots(states, observables, shots, rng)
         else:
-            rho, _ = final_density(_slot_circuit(circuit, program), noise, rows)
+            peak = PEAK_EXACT if shots is None else PEAK_SHOTS
+            rho, _ = final_density(_slot_circuit(circuit, program), noise, rows, copies=peak)
             if shots is None:
                 energies = expectations_of_densities(rho, observables)
             else:
@@ -308,14 +316,15 @@ def _finite_diff(
         shifted[0, column, :, column] += step
         shifted[1, column, :, column] -= step
     rows = shifted.reshape(-1, len(parameters))
+    peak = PEAK_EXACT if shots is None else PEAK_SHOTS
     if noise is None:
-        states, _ = final_state(circuit, rows)
+        states, _ = final_state(circuit, rows, copies=peak)
         if shots is None:
             energies = expectations_of_states(states, observables)
         else:
             energies = estimate_from_shots(states, observables, shots, seed)
     else:
-        rho, _ = final_density(circuit, noise, rows)
+        rho, _ = final_density(circuit, noise, rows, copies=peak)
         if shots is None:
             energies = expectations_of_densities(rho, observables)
         else:
@@ -449,7 +458,8 @@ class ExpectationFunction:
     def __call__(self, params: Any, shots: int | None = None, seed: Any = None) -> np.ndarray:
         """``<O_k>`` for every row of ``params``: shape ``(B, K)`` (estimated from ``shots``)."""
         angles, _ = self._angles(params)
-        states = forward(self.program, self.program.bind(angles), angles.shape[0])
+        peak = PEAK_EXACT if shots is None else PEAK_SHOTS
+        states = forward(self.program, self.program.bind(angles), angles.shape[0], copies=peak)
         if shots is not None:
             return estimate_from_shots(states, self.observables, check_shots(shots), seed)
         return term_values(states, self.table) @ self.table.coefficients
@@ -459,7 +469,8 @@ class ExpectationFunction:
         angles, values = self._angles(params)
         rows = angles.shape[0]
         bound = self.program.bind(angles)
-        final = forward(self.program, bound, rows)
+        # the final states stay for the pullback, which sweeps a copy and one λ
+        final = forward(self.program, bound, rows, copies=3)
         energies = term_values(final, self.table) @ self.table.coefficients
 
         def pullback(grad_outputs: Any) -> np.ndarray:

@@ -36,6 +36,16 @@ from qml.simulator.statevector import final_state
 
 Observables = Any  # one observable (Pauli, PauliSum, label, SparsePauliOp) or a list of them
 
+# Peak memory of each entry point, in states (or density matrices), measured at 20-22
+# qubits (tests/simulator/test_memory_guard.py holds them to it): the memory guard
+# reserves this much before allocating anything.
+#: exact expectations: the states, then one number per term and row
+PEAK_EXACT = 1.0
+#: probabilities and samples: the states and their probabilities (half a state)
+PEAK_PROBABILITIES = 1.5
+#: expectations from shots: the states, a rotated copy and its probabilities
+PEAK_SHOTS = 2.5
+
 
 class TermTable:
     """The distinct Pauli strings of some observables, and each observable's coefficients.
@@ -154,14 +164,15 @@ def expectation(
     float, or an array of shape ``(B,)``, ``(n_obs,)`` or ``(B, n_obs)``.
     """
     observables, single = observable_list(observable)
+    peak = PEAK_EXACT if shots is None else PEAK_SHOTS
     if noise is not None:
-        rho, batched = final_density(circuit, noise, params)
+        rho, batched = final_density(circuit, noise, params, copies=peak)
         if shots is None:
             values = expectations_of_densities(rho, observables)
         else:
             values = estimate_from_density_shots(rho, observables, check_shots(shots), seed, noise)
         return shape_result(values, batched, single)
-    states, batched = final_state(circuit, params)
+    states, batched = final_state(circuit, params, copies=peak)
     if shots is None:
         values = expectations_of_states(states, observables)
     else:
@@ -210,7 +221,7 @@ def estimate_from_shots(
     def measured(rotation: Circuit) -> np.ndarray:
         rotated = states.copy()
         engine.evolve(rotated, rotation, {})
-        return np.abs(rotated) ** 2
+        return state_probabilities(rotated)  # the rotated copy is freed on return
 
     n = states.shape[1].bit_length() - 1
     return _estimate_in_bases(measured, n, states.shape[0], observables, shots, seed)
@@ -250,7 +261,6 @@ def _estimate_in_bases(
     rng = np.random.default_rng(seed)
     table = TermTable.of(observables, n)
     values = np.empty((batch, len(table.labels)))
-    outcomes = np.arange(1 << n)
     for basis, members in _bases(table.labels):
         rotation = Circuit(n)
         for q, letter in enumerate(reversed(basis)):
@@ -259,17 +269,30 @@ def _estimate_in_bases(
             elif letter == "Y":
                 rotation.sdg(q).h(q)
         counts = draw_counts(measured(rotation), shots, rng)
+        # at most ``shots`` outcomes per row were drawn: the signs are computed for those
+        rows, outcomes = np.nonzero(counts)
+        tallies = counts[rows, outcomes].astype(np.float64)
+        del counts
         for t in members:
             support = table.x[t] | table.z[t]
             signs = 1 - 2 * (popcount(outcomes & support) & 1)
-            values[:, t] = counts @ signs / shots
+            values[:, t] = np.bincount(rows, weights=tallies * signs, minlength=batch) / shots
     return values @ table.coefficients
 
 
+def state_probabilities(states: np.ndarray) -> np.ndarray:
+    """``|ψ_i|**2`` per row, float64, with no temporary beyond the result."""
+    probs = np.abs(states).astype(np.float64, copy=False)
+    return np.square(probs, out=probs)
+
+
 def draw_counts(probabilities: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
-    """Multinomial counts of ``shots`` draws per row of ``probabilities`` ``(B, K)``."""
-    total = probabilities.sum(axis=1, keepdims=True)
-    return rng.multinomial(shots, probabilities / total)
+    """Multinomial counts of ``shots`` draws per row of ``probabilities`` ``(B, K)``.
+
+    The rows are normalised in place (rounding can leave them a hair off 1).
+    """
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return rng.multinomial(shots, probabilities)
 
 
 def marginal(probs: np.ndarray, qubits: Sequence[int] | None) -> np.ndarray:
@@ -308,21 +331,34 @@ def probabilities(
     matrix, then each qubit's readout error (the probabilities of what is read).
     """
     if noise is not None:
-        rho, batched = final_density(circuit, noise, params)
+        rho, batched = final_density(circuit, noise, params, copies=PEAK_PROBABILITIES)
         n = circuit.num_qubits
         probs = probabilities_from_density(rho.reshape(-1, 1 << n, 1 << n), noise, qubits)
         return probs if batched else probs[0]
-    states, batched = final_state(circuit, params)
-    probs = marginal(np.abs(states) ** 2, qubits)
+    probs, batched = _final_probabilities(circuit, params)
+    probs = marginal(probs, qubits)
     return probs if batched else probs[0]
+
+
+def _final_probabilities(circuit: Circuit, params: Any) -> tuple[np.ndarray, bool]:
+    """``(|ψ|**2 (B, 2**n), batched)``; the states are freed before this returns."""
+    states, batched = final_state(circuit, params, copies=PEAK_PROBABILITIES)
+    return state_probabilities(states), batched
 
 
 def counts_from_probabilities(
     probs: np.ndarray, shots: int, seed: Any, circuit: Circuit
 ) -> list[dict[str, int]]:
-    """One counts dictionary per row of ``(B, 2**n)`` probabilities, keyed like qiskit."""
+    """One counts dictionary per row of ``(B, 2**n)`` probabilities, keyed like qiskit.
+
+    ``probs`` is normalised in place. Keys are built from the outcomes drawn only
+    (at most ``shots`` per row, however many qubits), with Python integers, so any
+    classical bit index gives the right key.
+    """
     rng = np.random.default_rng(seed)
     pairs = circuit.measurement_pairs
+    places = None
+    width = circuit.num_qubits
     if pairs:
         # a classical bit written by several measurements holds the last one, as in qiskit;
         # a qubit measured into several classical bits sets each of them
@@ -330,22 +366,16 @@ def counts_from_probabilities(
         qubits = list(dict.fromkeys(writers.values()))
         probs = marginal(probs, qubits)
         width = circuit.num_clbits
-        outcome = np.arange(probs.shape[1])
-        keys = np.zeros_like(outcome)
-        for clbit, q in writers.items():
-            keys |= ((outcome >> qubits.index(q)) & 1) << clbit
-    else:
-        width = circuit.num_qubits
-        keys = np.arange(probs.shape[1])
+        places = [(clbit, qubits.index(q)) for clbit, q in writers.items()]
     counts = draw_counts(probs, shots, rng)
-    results = []
-    for row in counts:
-        seen = np.flatnonzero(row)
-        merged: dict[str, int] = {}
-        for key, count in zip(keys[seen], row[seen], strict=True):
-            text = format(int(key), f"0{width}b") if width else ""
-            merged[text] = merged.get(text, 0) + int(count)
-        results.append(merged)
+    rows, outcomes = np.nonzero(counts)
+    tallies = counts[rows, outcomes]
+    results: list[dict[str, int]] = [{} for _ in range(counts.shape[0])]
+    del counts
+    for row, outcome, tally in zip(rows.tolist(), outcomes.tolist(), tallies.tolist(), strict=True):
+        key = outcome if places is None else sum(((outcome >> j) & 1) << c for c, j in places)
+        text = format(key, f"0{width}b") if width else ""
+        results[row][text] = results[row].get(text, 0) + tally
     return results
 
 
@@ -369,13 +399,13 @@ def sample(
         raise QmlTypeError(f"sample() needs a qml Circuit, got {type(circuit).__name__}")
     shots = check_shots(shots)
     if noise is not None:
-        rho, batched = final_density(circuit, noise, params)
+        rho, batched = final_density(circuit, noise, params, copies=PEAK_PROBABILITIES)
         n = circuit.num_qubits
         probs = probabilities_from_density(rho.reshape(-1, 1 << n, 1 << n), noise)
-        results = counts_from_probabilities(probs, shots, seed, circuit)
-        return results if batched else results[0]
-    states, batched = final_state(circuit, params)
-    results = counts_from_probabilities(np.abs(states) ** 2, shots, seed, circuit)
+        del rho
+    else:
+        probs, batched = _final_probabilities(circuit, params)
+    results = counts_from_probabilities(probs, shots, seed, circuit)
     return results if batched else results[0]
 
 

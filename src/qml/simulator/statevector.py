@@ -54,14 +54,20 @@ def global_phase_factor(circuit: Circuit, values: dict[Parameter, Any]) -> Any:
     return np.exp(1j * np.asarray(phase))
 
 
-def final_state(circuit: Circuit, params: Any = None, dtype: Any = np.complex128) -> tuple:
-    """``(states, batched)``: the ``(B, 2**n)`` final states (``B = 1`` when unbatched)."""
+def final_state(
+    circuit: Circuit, params: Any = None, dtype: Any = np.complex128, *, copies: float = 1.0
+) -> tuple:
+    """``(states, batched)``: the ``(B, 2**n)`` final states (``B = 1`` when unbatched).
+
+    ``copies`` is the caller's peak memory in states (it computes from them); the
+    backend's own working copies are added. Too much is refused before allocating.
+    """
     values, batch = resolve_parameters(circuit, params)
     dtype = np.dtype(dtype)
     if dtype not in (np.complex128, np.complex64):
         raise QmlTypeError(f"dtype must be np.complex128 or np.complex64, got {dtype}")
     n = circuit.num_qubits
-    check_fits(n, batch or 1, dtype, copies=1 + engine.get_backend().workspace_copies)
+    check_fits(n, batch or 1, dtype, copies=copies + engine.get_backend().workspace_copies)
     state = np.zeros((batch or 1, 1 << n), dtype=dtype)
     state[:, 0] = 1
     engine.evolve(state, circuit, values)
