@@ -81,6 +81,15 @@ class MissingDependencyError(QmlError, ImportError):
     """An optional dependency (PyTorch, PennyLane, ...) that a feature needs is not installed."""
 
 
+def is_choice(value: object, choices: tuple[str, ...]) -> bool:
+    """True when ``value`` is one of the string ``choices`` (arrays and other types: False).
+
+    ``value in choices`` raises on numpy arrays and may match unhashable look-alikes;
+    every option check goes through this so a wrong type is refused, not crashed on.
+    """
+    return isinstance(value, str) and value in choices
+
+
 __all__ = [
     "DataError",
     "MissingDependencyError",
@@ -100,4 +109,5 @@ __all__ = [
     "StateTooLargeError",
     "UnboundParameterError",
     "UnsupportedOperationError",
+    "is_choice",
 ]

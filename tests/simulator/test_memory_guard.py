@@ -88,7 +88,9 @@ obs = [qml.Pauli("Z" * n), qml.Pauli("X" * n)]
 calls = {
     "simulate": (lambda: qml.simulate(c, p), 1.0),
     "expectation": (lambda: qml.expectation(c, obs, p), measure.PEAK_EXACT),
-    "expectation shots": (lambda: qml.expectation(c, obs, p, shots=100, seed=1), measure.PEAK_SHOTS),
+    "expectation shots": (
+        lambda: qml.expectation(c, obs, p, shots=100, seed=1), measure.PEAK_SHOTS
+    ),
     "probabilities": (lambda: qml.probabilities(c, params=p), measure.PEAK_PROBABILITIES),
     "sample": (lambda: qml.sample(c, 100, seed=1, params=p), measure.PEAK_PROBABILITIES),
     "adjoint gradient, 2 observables": (lambda: qml.gradient(c, obs, p), 3.0),

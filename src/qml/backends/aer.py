@@ -27,6 +27,7 @@ from qml.errors import (
     QubitIndexError,
     ShapeError,
     UnsupportedOperationError,
+    is_choice,
 )
 from qml.noise import NoiseModel
 from qml.simulator.measure import TermTable, check_shots, observable_list, shape_result
@@ -82,7 +83,7 @@ class AerBackend:
         noise_model: Any = None,
         **options: Any,
     ) -> None:
-        if method not in METHODS:
+        if not is_choice(method, METHODS):
             raise OptionError(f"unknown Aer method {method!r}; choose one of {METHODS}")
         if seed is not None and not isinstance(seed, numbers.Integral | np.random.Generator):
             raise QmlTypeError(f"seed must be an int or a numpy Generator, got {seed!r}")

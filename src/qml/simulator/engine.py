@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from qml.circuits import Circuit, Parameter
-from qml.errors import OptionError
+from qml.errors import OptionError, is_choice
 from qml.simulator.program import Bound, Program, compile_program
 from qml.simulator.threads import get_num_threads
 
@@ -83,7 +83,7 @@ _ENVIRONMENT = os.environ.get("QML_BACKEND")
 def set_backend(name: str | None) -> None:
     """Use the ``"native"`` or ``"numpy"`` backend in every thread (None: the default)."""
     global _default
-    if name is not None and name not in BACKENDS:
+    if name is not None and not is_choice(name, BACKENDS):
         raise OptionError(f"unknown simulator backend {name!r}; choose one of {BACKENDS}")
     _default = name
 
@@ -91,7 +91,7 @@ def set_backend(name: str | None) -> None:
 @contextmanager
 def using_backend(name: str) -> Iterator[None]:
     """Run the ``with`` block on the named backend in this thread, then restore the choice."""
-    if name not in BACKENDS:
+    if not is_choice(name, BACKENDS):
         raise OptionError(f"unknown simulator backend {name!r}; choose one of {BACKENDS}")
     previous = getattr(_local, "name", None)
     _local.name = name

@@ -34,7 +34,14 @@ import numpy as np
 
 from qml.circuits import Circuit, Parameter, ParameterVector
 from qml.circuits.observables import PauliSum
-from qml.errors import OptionError, QmlValueError, ShapeError, UnsupportedOperationError
+from qml.errors import (
+    OptionError,
+    QmlTypeError,
+    QmlValueError,
+    ShapeError,
+    UnsupportedOperationError,
+    is_choice,
+)
 from qml.gates import Gate
 from qml.simulator import engine
 from qml.simulator.density import final_density
@@ -48,6 +55,7 @@ from qml.simulator.measure import (
     expectations_of_densities,
     expectations_of_states,
     observable_list,
+    random_generator,
     shape_result,
     term_values,
 )
@@ -59,6 +67,8 @@ from qml.simulator.statevector import final_state, resolve_parameters
 METHODS = ("adjoint", "parameter-shift", "finite-diff")
 #: Default central-difference step: about the cube root of float64's epsilon.
 FINITE_DIFF_STEP = 1e-6
+#: Largest step: beyond, a central difference of periodic angles is no derivative at all.
+MAX_FINITE_DIFF_STEP = 1.0
 
 
 # -- the circuit that gradients differentiate ------------------------------------------
@@ -272,7 +282,7 @@ def _parameter_shift(
     table = program.slots
     angles = np.broadcast_to(program.angles(values), (batch, table.count))
     shifts = _shift_terms(program, "parameter-shift")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     slot_grads = np.zeros((batch, len(observables), table.count))
     # a density matrix holds 4**n numbers, a state 2**n
     size = 1 << (circuit.num_qubits * (1 if noise is None else 2))
@@ -328,7 +338,7 @@ def _finite_diff(
         if shots is None:
             energies = expectations_of_densities(rho, observables)
         else:
-            rng = np.random.default_rng(seed)
+            rng = random_generator(seed)
             energies = estimate_from_density_shots(rho, observables, shots, rng, noise)
     energies = energies.reshape(2, len(parameters), batch, -1)
     return np.moveaxis((energies[0] - energies[1]) / (2 * step), 0, -1)
@@ -384,8 +394,13 @@ def gradient(
                 "the adjoint method needs the exact state, not shots; use "
                 "method='parameter-shift' to differentiate from samples"
             )
-    if not step > 0:
-        raise QmlValueError(f"step must be positive, got {step!r}")
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
+        raise QmlTypeError(f"step must be a number, got {step!r}")
+    if not 0 < step <= MAX_FINITE_DIFF_STEP:
+        raise QmlValueError(
+            f"step must be positive and at most {MAX_FINITE_DIFF_STEP:g} (angles are "
+            f"periodic), got {step!r}; the default {FINITE_DIFF_STEP:g} suits most circuits"
+        )
     if method == "adjoint":
         grads = _adjoint(circuit, observables, values, rows)
     elif method == "parameter-shift":
@@ -399,7 +414,7 @@ def _check_method(method: str | None, allowed: tuple[str, ...], noise: Any, what
     """The gradient method ``what`` uses: ``method``, or the default for pure or noisy states."""
     if method is None:
         return "adjoint" if noise is None else "parameter-shift"
-    if method not in allowed:
+    if not is_choice(method, allowed):
         choices = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
         raise OptionError(
             f"unknown gradient method {method!r} for {what}; {what} supports {choices}, "
@@ -411,6 +426,29 @@ def _check_method(method: str | None, allowed: tuple[str, ...], noise: Any, what
             "use method='parameter-shift' (exact under noise) or leave method unset"
         )
     return method
+
+
+def grad_outputs_array(grad_outputs: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``dL/d values`` as a finite float64 array of ``shape``, else a QmlError saying why."""
+    try:
+        weights = np.asarray(grad_outputs)
+    except (TypeError, ValueError):
+        raise QmlTypeError(
+            f"grad_outputs must be an array of real numbers of shape {shape}"
+        ) from None
+    if weights.dtype.kind not in "iuf":
+        raise QmlTypeError(
+            f"grad_outputs must hold real numbers, got dtype {weights.dtype}; "
+            f"pass dL/d(values) as a float array of shape {shape}"
+        )
+    if weights.shape != tuple(shape):
+        raise ShapeError(
+            f"grad_outputs must have the shape of the values, {tuple(shape)}; got {weights.shape}"
+        )
+    weights = weights.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(weights)):
+        raise QmlValueError("grad_outputs holds NaN or infinity; pass finite dL/d(values)")
+    return weights
 
 
 def _shape_gradient(grads: np.ndarray, batched: bool, single: bool) -> np.ndarray:
@@ -474,10 +512,7 @@ class ExpectationFunction:
         energies = term_values(final, self.table) @ self.table.coefficients
 
         def pullback(grad_outputs: Any) -> np.ndarray:
-            weights = np.asarray(grad_outputs, dtype=np.float64)
-            if weights.shape != energies.shape:
-                raise ShapeError(f"grad_outputs must have shape {energies.shape}, got "
-                                 f"{weights.shape}")  # fmt: skip
+            weights = grad_outputs_array(grad_outputs, energies.shape)
             coefficients = np.ascontiguousarray((weights @ self.table.coefficients.T)[:, None, :])
             slot_grads = backward(self.program, final.copy(), bound, coefficients, self.table)
             grads = chain_rule(slot_grads[:, 0], self.program, values)
@@ -522,10 +557,7 @@ def vjp(
     result = shape_result(energies, batch is not None, single)
 
     def pullback(grad_outputs: Any) -> np.ndarray:
-        weights = np.asarray(grad_outputs, dtype=np.float64)
-        if weights.shape != np.shape(result):
-            raise ShapeError(f"grad_outputs must have the shape of the values, {np.shape(result)}; "
-                             f"got {weights.shape}")  # fmt: skip
+        weights = grad_outputs_array(grad_outputs, np.shape(result))
         weights = weights.reshape(rows, len(observable_items))
         if method == "parameter-shift":
             jacobian = _parameter_shift(circuit, observable_items, values, rows, None, None, noise)

@@ -190,11 +190,30 @@ def shape_result(values: np.ndarray, batched: bool, single: bool) -> Any:
     return values
 
 
+#: Most shots one draw can take (numpy's multinomial counts in 64-bit integers).
+MAX_SHOTS = 2**62
+
+
 def check_shots(shots: Any) -> int:
-    """``shots`` as a positive int, or a QmlError that says so."""
-    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:
-        raise QmlValueError(f"shots must be a positive integer, got {shots!r}")
+    """``shots`` as a positive int up to ``MAX_SHOTS``, or a QmlError that says so."""
+    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)):
+        raise QmlTypeError(f"shots must be a positive integer, got {shots!r}")
+    if not 1 <= shots <= MAX_SHOTS:
+        raise QmlValueError(f"shots must be a positive integer up to 2**62, got {shots!r}")
     return int(shots)
+
+
+def random_generator(seed: Any) -> np.random.Generator:
+    """A numpy Generator from ``seed``: None (fresh entropy), an int >= 0, or a Generator."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise QmlTypeError(
+            f"seed must be None, a non-negative int or a numpy Generator, got {seed!r}"
+        )
+    if seed < 0:
+        raise QmlValueError(f"seed must be a non-negative int, got {seed}")
+    return np.random.default_rng(int(seed))
 
 
 def _bases(labels: list[str]) -> list[tuple[str, list[int]]]:
@@ -258,7 +277,7 @@ def _estimate_in_bases(
     ``measured(rotation)`` gives the ``(B, 2**n)`` outcome probabilities after
     the basis-change circuit ``rotation``.
     """
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     table = TermTable.of(observables, n)
     values = np.empty((batch, len(table.labels)))
     for basis, members in _bases(table.labels):
@@ -300,6 +319,14 @@ def marginal(probs: np.ndarray, qubits: Sequence[int] | None) -> np.ndarray:
     n = probs.shape[1].bit_length() - 1
     if qubits is None:
         return probs
+    if isinstance(qubits, np.ndarray) and qubits.ndim == 1:
+        qubits = qubits.tolist()
+    if not isinstance(qubits, (list, tuple, range)):
+        raise QubitError(f"qubits must be a list of qubit indices, got {qubits!r}")
+    qubits = list(qubits)
+    for q in qubits:
+        if isinstance(q, (bool, np.bool_)) or not isinstance(q, (int, np.integer)):
+            raise QubitError(f"qubit indices must be integers; got {q!r}")
     qubits = [int(q) for q in qubits]
     for q in qubits:
         if not 0 <= q < n:
@@ -355,7 +382,7 @@ def counts_from_probabilities(
     (at most ``shots`` per row, however many qubits), with Python integers, so any
     classical bit index gives the right key.
     """
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     pairs = circuit.measurement_pairs
     places = None
     width = circuit.num_qubits

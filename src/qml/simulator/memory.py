@@ -68,7 +68,10 @@ def _read_available_memory() -> int:
         pass
     for limit_path, usage_path in (
         ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
-        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
     ):
         limit = _read_int(limit_path)
         if limit is not None and limit < 1 << 60:
@@ -123,9 +126,8 @@ def check_fits(
     advice = f"at most {fit_qubits} qubits fit" + (" at this batch size" if batch > 1 else "")
     if batch > 1 and fit_batch >= 1:
         advice += f", or a batch of at most {fit_batch} at {num_qubits} qubits"
-    factor = (
-        f"{batch} x {amplitudes_per_qubit}**{num_qubits} amplitudes x {itemsize} bytes"
-        + (f" x {copies:g} (this call's working copies)" if copies != 1 else "")
+    factor = f"{batch} x {amplitudes_per_qubit}**{num_qubits} amplitudes x {itemsize} bytes" + (
+        f" x {copies:g} (this call's working copies)" if copies != 1 else ""
     )
     raise StateTooLargeError(
         f"a {what} of {num_qubits} qubits{f' for a batch of {batch}' if batch > 1 else ''} needs "

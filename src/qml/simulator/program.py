@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from qml.circuits import Circuit, Parameter, ParameterExpression
-from qml.errors import UnsupportedOperationError
+from qml.errors import QmlValueError, UnsupportedOperationError
 from qml.gates import Gate
 from qml.simulator import lowering
 from qml.simulator.lowering import FROM_PHASE, FROM_ROWS, GEN_DENSE, GEN_NATURAL, Op
@@ -195,6 +195,11 @@ class Program:
     def bind(self, angles: np.ndarray) -> Bound:
         """The kernels' numbers at slot ``angles`` ``(Bp, n_slots)``."""
         angles = np.ascontiguousarray(angles, dtype=np.float64)
+        if not np.isfinite(angles).all():
+            raise QmlValueError(
+                "a gate angle is not finite (a parameter expression overflowed, or NaN got "
+                "in); check the parameter values, which must be finite and of sensible size"
+            )
         rows = angles.shape[0]
         if _native is not None and rows > 1:  # one pass in compiled code: the common case
             phases = np.empty(angles.shape, dtype=np.complex128)

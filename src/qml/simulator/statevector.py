@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from qml.circuits import Circuit, Parameter, ParameterExpression
-from qml.errors import QmlTypeError, ShapeError, UnboundParameterError
+from qml.errors import QmlTypeError, QmlValueError, ShapeError, UnboundParameterError
 from qml.simulator import engine
 from qml.simulator.memory import check_fits
 
@@ -43,6 +43,11 @@ def resolve_parameters(circuit: Circuit, params: Any) -> tuple[dict[Parameter, A
             f"batched values disagree on the batch size: {sorted(sizes)}; "
             "give every batched parameter the same number of samples"
         )
+    if 0 in sizes:
+        raise ShapeError(
+            "the batch is empty (0 rows of parameter values); pass at least one row, "
+            f"shape (B, {circuit.num_parameters}) with B >= 1"
+        )
     return values, (sizes.pop() if sizes else None)
 
 
@@ -51,7 +56,13 @@ def global_phase_factor(circuit: Circuit, values: dict[Parameter, Any]) -> Any:
     phase = circuit.global_phase
     if isinstance(phase, ParameterExpression):
         phase = phase.evaluate(values)
-    return np.exp(1j * np.asarray(phase))
+    phase = np.asarray(phase, dtype=np.float64)
+    if not np.isfinite(phase).all():
+        raise QmlValueError(
+            "the global phase is not finite (its expression overflowed at these parameter "
+            "values); pass finite values of sensible size"
+        )
+    return np.exp(1j * phase)
 
 
 def final_state(
