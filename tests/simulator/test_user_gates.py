@@ -139,3 +139,40 @@ def test_a_user_gate_with_a_generator_has_its_spectrum_s_shift_rule():
 
     shifted = sum(c * energy(theta + s) for c, s in rule)
     assert shifted == pytest.approx((energy(theta + 1e-6) - energy(theta - 1e-6)) / 2e-6, abs=1e-7)
+
+
+class PerSampleMatrix(Gate):
+    """A gate that holds one matrix per sample, ``(B, 2, 2)`` (what a broadcast
+    ``QubitUnitary`` of PennyLane becomes): no parameters, a batch of its own."""
+
+    name, num_qubits = "per_sample", 1
+
+    def __init__(self, matrices: np.ndarray) -> None:
+        self._matrices = np.asarray(matrices, dtype=complex)
+        self.params = ()
+
+    @property
+    def batch_size(self) -> int | None:
+        return self._matrices.shape[0]
+
+    def _matrix(self) -> np.ndarray:
+        return self._matrices
+
+    def with_params(self, *params: Any) -> Gate:
+        return self
+
+
+def test_a_gate_with_one_matrix_per_sample_runs_batched_on_the_engine():
+    from scipy.stats import unitary_group
+
+    matrices = np.stack([unitary_group.rvs(2, random_state=s) for s in range(3)])
+    theta = qml.Parameter("t")
+    circuit = qml.Circuit(2).ry(theta, 1).append(PerSampleMatrix(matrices), [0]).cx(0, 1)
+    (op,) = [o for o in lowering.lower(PerSampleMatrix(matrices), [0])]
+    assert (op.kind, op.source) == (lowering.MAT1, lowering.FROM_ROWS)
+    params = np.array([[0.1], [0.2], [0.3]])
+    states = qml.simulate(circuit, params)
+    assert states.shape == (3, 4)
+    for row, (matrix, angle) in enumerate(zip(matrices, params[:, 0], strict=True)):
+        bound = qml.Circuit(2).ry(angle, 1).unitary(matrix, [0]).cx(0, 1)
+        np.testing.assert_allclose(states[row], statevector(bound.to_qiskit()), atol=1e-12)

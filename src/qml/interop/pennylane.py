@@ -170,8 +170,8 @@ class BatchedMatrix(Gate):
     """A gate given by one matrix per sample, ``(B, 2**k, 2**k)`` little-endian over its qubits.
 
     For operations qml has no gate for whose matrix varies over a broadcast
-    (a ``QubitUnitary`` of a batch of matrices): the circuit then runs on qml's
-    numpy path, still as one batched simulation.
+    (a ``QubitUnitary`` of a batch of matrices): the compiled engine applies
+    each sample's matrix to its own row, in one batched simulation.
     """
 
     name = "batched_unitary"

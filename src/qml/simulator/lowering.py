@@ -82,8 +82,9 @@ def lower(gate: Gate, qubits: Sequence[int]) -> list[Op]:
     qubits = list(qubits)
     if gate.pauli_generator is not None and gate.num_params == 1:
         return [_rotation(gate.pauli_generator, gate.generator_scale, qubits)]
-    if gate.num_params == 0 or not (gate.is_parameterized or gate.batch_size is not None):
+    if not gate.is_parameterized and gate.batch_size is None:
         return _constant(gate, qubits)
+    # angles that vary, or a gate that holds one matrix per sample: numbers per call
     return [_runtime(gate, qubits)]
 
 

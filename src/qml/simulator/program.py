@@ -173,6 +173,7 @@ class Program:
     gfactor: np.ndarray
     op_gate: np.ndarray
     op_reads: np.ndarray
+    op_batched: np.ndarray
     op_qubits: tuple[frozenset[int], ...]
     runtime: tuple[tuple[int, Op, int], ...]  # (op index, op, rowdata offset)
     row_width: int
@@ -223,13 +224,13 @@ class Program:
         Remembered per pattern: a training loop asks with the same one every step.
         """
         if not by_slot.any():
-            return np.zeros(self.num_ops, dtype=bool)
+            return self.op_batched
         key = by_slot.tobytes()
         varies = self.cache.varying.get(key)
         if varies is None:
             if len(self.cache.varying) > 64:
                 self.cache.varying.clear()
-            varies = np.append(by_slot, False)[self.op_reads].any(axis=1)
+            varies = np.append(by_slot, False)[self.op_reads].any(axis=1) | self.op_batched
             varies.flags.writeable = False
             self.cache.varying[key] = varies
         return varies
@@ -237,7 +238,9 @@ class Program:
     def _rowdata(self, angles: np.ndarray, varies: np.ndarray) -> np.ndarray:
         if not self.runtime:
             return _NO_ROWS
-        rows = angles.shape[0] if varies[[i for i, _, _ in self.runtime]].any() else 1
+        batched = [self.gates[int(self.op_gate[i])].batch_size for i, _, _ in self.runtime]
+        rows = max([angles.shape[0] if varies[[i for i, _, _ in self.runtime]].any() else 1]
+                   + [b for b in batched if b is not None])  # fmt: skip
         out = np.empty((rows, self.row_width), dtype=np.complex128)
         for i, op, offset in self.runtime:
             g = int(self.op_gate[i])
@@ -296,7 +299,7 @@ def build_program(circuit: Circuit, *, differentiable: bool = False, gates: Any 
             gslot = -1
             if differentiable and gate.num_params:
                 gslot = _differentiated_slot(gate, op, first)
-            table.add(op, g, first, reads, gslot)
+            table.add(op, g, first, reads, gslot, batched=gate.batch_size is not None)
     return Program(
         num_qubits=circuit.num_qubits,
         parameters=parameters,
@@ -337,6 +340,7 @@ class _TableBuilder:
         self.gfactor: list[float] = []
         self.op_gate: list[int] = []
         self.op_reads: list[tuple[int, ...]] = []
+        self.op_batched: list[bool] = []
         self.op_qubits: list[frozenset[int]] = []
         self.runtime: list[tuple[int, Op, int]] = []
         self.row_width = 0
@@ -347,7 +351,9 @@ class _TableBuilder:
         self.size += self.mats[-1].size
         return offset
 
-    def add(self, op: Op, g: int, first: int, reads: tuple[int, ...], gslot: int) -> None:
+    def add(
+        self, op: Op, g: int, first: int, reads: tuple[int, ...], gslot: int, *, batched: bool
+    ) -> None:
         row = [0] * lowering.WIDTH
         inserted = sorted(op.inserted)
         row[lowering.KIND] = op.kind
@@ -378,6 +384,7 @@ class _TableBuilder:
         self.gfactor.append(op.scale)
         self.op_gate.append(g)
         self.op_reads.append(reads)
+        self.op_batched.append(batched and op.source == FROM_ROWS)
         self.op_qubits.append(frozenset(op.qubits))
 
     def arrays(self, num_slots: int) -> dict[str, Any]:
@@ -393,6 +400,7 @@ class _TableBuilder:
             "gfactor": np.array(self.gfactor, dtype=np.float64),
             "op_gate": np.array(self.op_gate, dtype=np.int64),
             "op_reads": reads,
+            "op_batched": np.array(self.op_batched, dtype=bool),
             "op_qubits": tuple(self.op_qubits),
             "runtime": tuple(self.runtime),
             "row_width": self.row_width,
