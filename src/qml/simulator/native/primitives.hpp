@@ -9,10 +9,10 @@
 
 namespace qml {
 
-// A 2x2 matrix on the pairs (psi[i], psi[i + tbit]) of every visited index i.
-template <class C>
-inline void pair_matrix(C* psi, const Walk& w, i64 tbit, const cplx e[4], i64 lo, i64 hi) {
-    const C m00(e[0]), m01(e[1]), m10(e[2]), m11(e[3]);
+// A 2x2 matrix on the pairs (psi[i], psi[i + tbit]) of every visited index i, with
+// coefficients of type M: complex, or real (RY, H: half the multiplications).
+template <class C, class M>
+inline void pair_linear(C* psi, const Walk& w, i64 tbit, M m00, M m01, M m10, M m11, i64 lo, i64 hi) {
     walk(w, lo, hi, [&](i64 s, i64 r) {
         C* __restrict p0 = psi + s;
         C* __restrict p1 = psi + s + tbit;
@@ -24,20 +24,16 @@ inline void pair_matrix(C* psi, const Walk& w, i64 tbit, const cplx e[4], i64 lo
     });
 }
 
-// Real 2x2 matrices (RY, H) take half the multiplications of complex ones.
+template <class C>
+inline void pair_matrix(C* psi, const Walk& w, i64 tbit, const cplx e[4], i64 lo, i64 hi) {
+    pair_linear<C, C>(psi, w, tbit, C(e[0]), C(e[1]), C(e[2]), C(e[3]), lo, hi);
+}
+
 template <class C>
 inline void pair_real(C* psi, const Walk& w, i64 tbit, const cplx e[4], i64 lo, i64 hi) {
     using R = typename C::value_type;
-    const R r00 = R(e[0].real()), r01 = R(e[1].real()), r10 = R(e[2].real()), r11 = R(e[3].real());
-    walk(w, lo, hi, [&](i64 s, i64 r) {
-        C* __restrict p0 = psi + s;
-        C* __restrict p1 = psi + s + tbit;
-        for (i64 j = 0; j < r; ++j) {
-            const C a = p0[j], b = p1[j];
-            p0[j] = r00 * a + r01 * b;
-            p1[j] = r10 * a + r11 * b;
-        }
-    });
+    pair_linear<C, R>(psi, w, tbit, R(e[0].real()), R(e[1].real()), R(e[2].real()), R(e[3].real()),
+                      lo, hi);
 }
 
 // [[c, -is], [-is, c]]: -i s z is s (z.imag - i z.real).
