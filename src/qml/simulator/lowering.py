@@ -44,7 +44,7 @@ DIAGONAL_KINDS = frozenset({PHASE, DIAG1, PARITY, DIAGK, SPLIT})
 _ROTATION_KIND = {"X": RX, "Y": REAL1, "Z": DIAG1}
 
 
-@dataclass
+@dataclass(slots=True)
 class Op:
     """One lowered op before it is packed into the table (positions are state qubits).
 
@@ -70,16 +70,73 @@ class Op:
     scale: float = 1.0  # slot phase exp(i·scale·θ/2); d/dθ = scale · d/dφ
 
     @property
-    def qubits(self) -> set[int]:
+    def qubits(self) -> frozenset[int]:
         """Every qubit the op reads or writes."""
-        masks = self.on | self.a | self.b
-        bits = {q for q in range(max(masks.bit_length(), 1)) if (masks >> q) & 1}
-        return bits | set(self.inserted) | set(self.local)
+        touched = set(self.inserted)
+        touched.update(self.local)
+        masks, q = self.on | self.a | self.b, 0
+        while masks:
+            if masks & 1:
+                touched.add(q)
+            masks >>= 1
+            q += 1
+        return frozenset(touched)
+
+    def relocated(self, qubits: Sequence[int]) -> Op:
+        """This op, lowered on the gate's own qubits ``0 .. k-1``, placed on ``qubits``."""
+        return Op(
+            self.kind, [qubits[j] for j in self.inserted], _spread(self.on, qubits),
+            qubits[self.t], _spread(self.a, qubits), _spread(self.b, qubits), self.ny,
+            [qubits[j] for j in self.local], self.source, self.data, self.table, self.runtime,
+            self.generator, self.scale,
+        )  # fmt: skip
+
+
+def _spread(mask: int, qubits: Sequence[int]) -> int:
+    """Gate-local bits ``mask`` (bit ``j``: the gate's qubit ``j``) as state bits."""
+    out, j = 0, 0
+    while mask:
+        if mask & 1:
+            out |= 1 << qubits[j]
+        mask >>= 1
+        j += 1
+    return out
 
 
 def lower(gate: Gate, qubits: Sequence[int]) -> list[Op]:
-    """The ops that apply ``gate`` on ``qubits`` (``qubits[j]`` plays its qubit ``j``)."""
-    qubits = list(qubits)
+    """The ops that apply ``gate`` on ``qubits`` (``qubits[j]`` plays its qubit ``j``).
+
+    The gate is lowered on its own qubits ``0 .. k-1`` and the ops are then placed;
+    a gate its class alone determines (a CX, an RY of any angle) is lowered once.
+    """
+    key = _class_key(gate)
+    local = _LOCAL.get(key) if key is not None else None
+    if local is None:
+        local = _lower_local(gate)
+        if key is not None:
+            if len(_LOCAL) > 4096:
+                _LOCAL.clear()
+            _LOCAL[key] = local
+    return [op.relocated(qubits) for op in local]
+
+
+#: Lowered ops of gates that their class (and numeric parameters) determine, on local qubits.
+_LOCAL: dict[tuple, list[Op]] = {}
+
+
+def _class_key(gate: Gate) -> tuple | None:
+    """What determines the lowering of ``gate``, when it is not data of the instance."""
+    if gate.pauli_generator is not None and gate.num_params == 1:
+        return ("rotation", gate.num_qubits, gate.pauli_generator, gate.generator_scale)
+    if type(gate).__init__ is not Gate.__init__:  # instance data (Unitary, Controlled, ...)
+        return None
+    if gate.is_parameterized or gate.batch_size is not None:
+        return None
+    return (type(gate), tuple(float(p) for p in gate.params))
+
+
+def _lower_local(gate: Gate) -> list[Op]:
+    qubits = list(range(gate.num_qubits))
     if gate.pauli_generator is not None and gate.num_params == 1:
         return [_rotation(gate.pauli_generator, gate.generator_scale, qubits)]
     if not gate.is_parameterized and gate.batch_size is None:

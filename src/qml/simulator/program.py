@@ -344,11 +344,18 @@ class _TableBuilder:
         self.op_qubits: list[frozenset[int]] = []
         self.runtime: list[tuple[int, Op, int]] = []
         self.row_width = 0
+        self.offsets: dict[int, tuple[int, np.ndarray]] = {}
 
     def constant(self, data: np.ndarray) -> int:
+        """The offset of ``data`` in mats (added once per array: gates lowered from one
+        cached lowering share their numbers)."""
+        known = self.offsets.get(id(data))
+        if known is not None and known[1] is data:
+            return known[0]
         offset = self.size
         self.mats.append(np.ascontiguousarray(data, dtype=np.complex128).ravel())
         self.size += self.mats[-1].size
+        self.offsets[id(data)] = (offset, data)  # the array is kept: its id stays its own
         return offset
 
     def add(
@@ -385,7 +392,7 @@ class _TableBuilder:
         self.op_gate.append(g)
         self.op_reads.append(reads)
         self.op_batched.append(batched and op.source == FROM_ROWS)
-        self.op_qubits.append(frozenset(op.qubits))
+        self.op_qubits.append(op.qubits)
 
     def arrays(self, num_slots: int) -> dict[str, Any]:
         width = max([1, *map(len, self.op_reads)])
