@@ -52,13 +52,16 @@ def generic_gates(draw, max_qubits: int) -> Gate:
 
 @st.composite
 def circuits(
-    draw, min_qubits: int = 1, max_qubits: int = 8, max_gates: int = 16, unitary: bool = True
-) -> Circuit:
+    draw, min_qubits: int = 1, max_qubits: int = 8, max_gates: int = 16, unitary: bool = True,
+    generic: bool = True,
+) -> Circuit:  # fmt: skip
     """A circuit of standard gates (and ``Unitary`` and generic gates) on random qubits."""
     n = draw(st.integers(min_qubits, max_qubits))
     kinds: list = [cls for cls in STANDARD_GATES.values() if cls.num_qubits <= n]
     if unitary:
-        kinds += [Unitary, "generic"]
+        kinds.append(Unitary)
+    if unitary and generic:
+        kinds.append("generic")
     circuit = Circuit(n, global_phase=draw(angles))
     for _ in range(draw(st.integers(0, max_gates))):
         kind = draw(st.sampled_from(kinds))

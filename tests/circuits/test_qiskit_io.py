@@ -453,9 +453,20 @@ def test_a_non_polynomial_expression_is_refused_with_advice():
 
 
 @PROPERTY_SETTINGS
-@given(circuits(max_qubits=6))
+@given(circuits(max_qubits=6, generic=False))
 def test_from_qiskit_of_to_qiskit_is_the_same_circuit(circuit):
     assert Circuit.from_qiskit(circuit.to_qiskit()) == circuit
+
+
+@PROPERTY_SETTINGS
+@given(circuits(max_qubits=5))
+def test_from_qiskit_of_to_qiskit_keeps_the_operator_of_generic_gates(circuit):
+    # a controlled RZ comes back as qiskit's CRZ, a qml CRZ: the same operator, phase and all
+    np.testing.assert_allclose(
+        Operator(Circuit.from_qiskit(circuit.to_qiskit()).to_qiskit()).data,
+        Operator(circuit.to_qiskit()).data,
+        atol=1e-10,
+    )
 
 
 @PROPERTY_SETTINGS

@@ -84,11 +84,14 @@ class Op:
 
     def relocated(self, qubits: Sequence[int]) -> Op:
         """This op, lowered on the gate's own qubits ``0 .. k-1``, placed on ``qubits``."""
+        inserted = [qubits[j] for j in self.inserted]
+        a = _spread(self.a, qubits)
+        if self.kind == PAULI:  # pairs by the lowest X bit in the state's order (see _rotation)
+            inserted[-1] = (a & -a).bit_length() - 1
         return Op(
-            self.kind, [qubits[j] for j in self.inserted], _spread(self.on, qubits),
-            qubits[self.t], _spread(self.a, qubits), _spread(self.b, qubits), self.ny,
-            [qubits[j] for j in self.local], self.source, self.data, self.table, self.runtime,
-            self.generator, self.scale,
+            self.kind, inserted, _spread(self.on, qubits), qubits[self.t], a,
+            _spread(self.b, qubits), self.ny, [qubits[j] for j in self.local], self.source,
+            self.data, self.table, self.runtime, self.generator, self.scale,
         )  # fmt: skip
 
 
@@ -165,7 +168,9 @@ def _rotation(letters: str, scale: float, qubits: list[int]) -> Op:
         x = _mask(q for q, c in paulis if c in "XY")
         op.kind, op.a, op.b = PAULI, x, _mask(q for q, c in paulis if c in "ZY")
         op.ny = sum(c == "Y" for _, c in paulis)
-        op.inserted = [*controls, (x & -x).bit_length() - 1]  # the lowest X bit: pairs once
+        # the lowest X bit: each pair visited once, and runs of amplitudes (which stay below
+        # every inserted bit) never reach an X bit, so partners are a run too
+        op.inserted = [*controls, (x & -x).bit_length() - 1]
     return op
 
 

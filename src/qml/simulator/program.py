@@ -329,6 +329,25 @@ def _differentiated_slot(gate: Gate, op: Op, first: int) -> int:
     )
 
 
+def _check_walk(op: Op) -> None:
+    """The invariants the kernels index by (they do not check bounds): every bit an op sets
+    or swaps is an inserted zero, a pair op's target too, and a Pauli rotation pairs by its
+    lowest X bit. A violation is a bug in the lowering, never the user's."""
+    inserted = set(op.inserted)
+    fixed = op.on | (op.a | op.b if op.kind == lowering.SWAP else 0)
+    ok = len(inserted) == len(op.inserted) and all((fixed >> q) & 1 == 0 or q in inserted
+                                                   for q in range(fixed.bit_length()))  # fmt: skip
+    ok = ok and not fixed & ~sum(1 << q for q in inserted)
+    if op.kind in (lowering.MAT1, lowering.REAL1, lowering.RX, lowering.DIAG1):
+        ok = ok and op.t in inserted
+    if op.kind == lowering.PAULI:
+        ok = ok and (op.a & -op.a).bit_length() - 1 in inserted
+    if op.kind in (lowering.MATK, lowering.DIAGK, lowering.PERMK):
+        ok = ok and set(op.local) <= inserted
+    if not ok:
+        raise AssertionError(f"lowering produced an op the kernels cannot walk: {op}")
+
+
 class _TableBuilder:
     """Packs lowered ops into the op table, qubit list and constant numbers."""
 
@@ -361,6 +380,7 @@ class _TableBuilder:
     def add(
         self, op: Op, g: int, first: int, reads: tuple[int, ...], gslot: int, *, batched: bool
     ) -> None:
+        _check_walk(op)
         row = [0] * lowering.WIDTH
         inserted = sorted(op.inserted)
         row[lowering.KIND] = op.kind
