@@ -64,12 +64,34 @@ class AffineMap:
 
 
 def standardizer(X: np.ndarray) -> AffineMap:
-    """Zero mean and unit variance per column (scikit-learn's ``StandardScaler``)."""
+    """Zero mean and unit variance per column (scikit-learn's ``StandardScaler``).
+
+    Columns are first divided by a power of two near their largest ``|value|``, which is
+    exact, so the map is the same as ``StandardScaler``'s wherever that one works, and
+    features of any finite size (``1e300``, whose squares overflow, or ``1e-300``) are
+    standardised too. Features so small that ``1 / std`` overflows (subnormal numbers)
+    are refused with a ``DataError``.
+    """
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(X)
-    scale = np.asarray(scaler.scale_, dtype=np.float64)
-    return AffineMap(np.diag(1.0 / scale), -scaler.mean_ / scale)
+    peak = np.max(np.abs(X), axis=0) if len(X) else np.zeros(X.shape[1])
+    # 2**e with peak < 2**e: X / 2**e lies in (-1, 1), and dividing by it loses nothing
+    power = np.ldexp(1.0, np.frexp(np.where(peak > 0, peak, 1.0))[1])
+    scaler = StandardScaler().fit(X / power)
+    scaled = np.asarray(scaler.scale_, dtype=np.float64)
+    # a scaled column's spread is below 1: exactly 1 is StandardScaler's mark of a constant
+    # column, whose scale stays 1 as it would unscaled
+    scale = np.where(scaled == 1.0, 1.0, scaled * power)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        matrix, offset = 1.0 / scale, -scaler.mean_ * power / scale
+    if not (np.isfinite(matrix).all() and np.isfinite(offset).all()):
+        columns = np.flatnonzero(~np.isfinite(matrix))
+        raise DataError(
+            f"feature column(s) {', '.join(map(str, columns[:5]))} of X are too small to "
+            f"standardise (spread {scale[columns[0]]:.3g}: 1 / spread overflows); rescale "
+            "those features (e.g. multiply them by 1e300) or drop them"
+        )
+    return AffineMap(np.diag(matrix), offset)
 
 
 def fit_fixed_map(
