@@ -28,6 +28,7 @@ from qml.cli.options import (
     check_crosscheck_applies,
     check_options,
     crosscheck_requested,
+    in_flags,
     plural,
     version,
 )
@@ -78,8 +79,10 @@ def load_model(path: str) -> QuantumClassifier | QuantumKernelClassifier:
     try:
         with open(path, encoding="utf-8") as handle:
             kind = json.load(handle).get("kind")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         kind = None  # the loader below says what is wrong with the file
+    if not isinstance(kind, str):
+        kind = None
     if kind not in kinds and kind is not None:
         raise ModelFileError(
             f"{path} holds a {kind!r} model; {NAME} evaluates {' and '.join(kinds)} files"
@@ -124,7 +127,10 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(f"model: {describe_model(clf)}")
         sys.stdout.flush()  # before the progress bar on stderr
         fit_start = time.perf_counter()
-        clf.fit(X_train, y_train)
+        try:
+            clf.fit(X_train, y_train)
+        except QmlError as error:
+            raise in_flags(error) from None
         timings["fit_s"] = time.perf_counter() - fit_start
         if isinstance(clf, QuantumClassifier):
             optimizer = make_optimizer(clf.optimizer)

@@ -405,17 +405,22 @@ class HybridEstimator(ClassifierMixin, BaseEstimator):
         try:
             check_classification_targets(y)
         except ValueError as error:
-            raise DataError(f"{error}; a classifier needs discrete class labels") from None
+            hint = "a classifier needs discrete class labels"
+            if y.dtype == object:
+                hint = ("labels in an object array must be text: convert them, e.g. "
+                        "y.astype(int) or y.astype(str)")  # fmt: skip
+            raise DataError(f"{_shorten(str(error))}; {hint}") from None
         try:
-            self.classes_, targets = np.unique(y, return_inverse=True)
+            classes, targets = np.unique(y, return_inverse=True)
         except TypeError as error:  # labels numpy cannot order
             raise DataError(f"the labels in y cannot be sorted ({error}); give every label the "
                             "same type, e.g. all strings") from None  # fmt: skip
-        if len(self.classes_) < 2:
+        if len(classes) < 2:
             raise DataError(
-                f"y has only one class ({self.classes_[0]!r}); a classifier needs at least 2 "
+                f"y has only one class ({classes[0]!r}); a classifier needs at least 2 "
                 "classes (one class cannot be told apart from anything)"
             )
+        self.classes_ = classes
         return X, targets
 
     def _accuracy(self, X: Any, y: Any, sample_weight: Any, predict: Callable) -> float:
@@ -461,7 +466,8 @@ class HybridEstimator(ClassifierMixin, BaseEstimator):
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         """The model's input rows for validated feature rows ``X``."""
-        inputs = self.input_map_(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, with advice
+            inputs = self.input_map_(X)
         if not np.isfinite(inputs).all():  # the fitted map scaled finite features out of range
             rows = np.flatnonzero(~np.isfinite(inputs).all(axis=1))
             raise DataError(

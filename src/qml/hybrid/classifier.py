@@ -55,10 +55,20 @@ from qml.hybrid.persistence import read_model, write_model
 from qml.simulator.measure import MAX_SHOTS
 from qml.simulator.memory import available_memory, check_fits
 
-__all__ = ["MIN_VALIDATION_SIZE", "PREDICT_CHUNK", "NotFittedError", "QuantumClassifier"]
+__all__ = [
+    "MAX_PARAMETER",
+    "MIN_VALIDATION_SIZE",
+    "PREDICT_CHUNK",
+    "NotFittedError",
+    "QuantumClassifier",
+]
 
 #: Rows per pass when predicting (fewer if memory is short), so memory stays bounded.
 PREDICT_CHUNK = 4096
+#: Largest |parameter| of a trained model: float64 angles beyond it carry no phase (their
+#: spacing is about a radian), so training that gets there has diverged, and a model file
+#: holding more is corrupted.
+MAX_PARAMETER = 1e15
 #: Early stopping judges on at least this many held-out rows (see ``QuantumClassifier``).
 MIN_VALIDATION_SIZE = 10
 #: True until the first training loop of this process has started (it compiles the kernels).
@@ -140,9 +150,11 @@ class _Rows:
 
 
 def _check_finite(vector: np.ndarray) -> None:
-    """Raise ``_Diverged`` for non-finite parameters."""
+    """Raise ``_Diverged`` for non-finite parameters, or parameters beyond ``MAX_PARAMETER``."""
     if not np.isfinite(vector).all():
         raise _Diverged("the parameters became NaN or infinite")
+    if np.abs(vector).max(initial=0.0) > MAX_PARAMETER:
+        raise _Diverged(f"the parameters grew beyond {MAX_PARAMETER:g}")
 
 
 class QuantumClassifier(HybridEstimator):
@@ -313,10 +325,15 @@ class QuantumClassifier(HybridEstimator):
         inputs = self._inputs(X)
         vector = self.model_.initial(rng, start)
         try:
-            if optimizer.full_batch:
-                vector = self._fit_full_batch(optimizer, vector, inputs[train], targets[train], rng)
-            else:
-                vector = self._fit_loop(optimizer, vector, inputs, targets, train, valid, rng)
+            # an overflow shows as non-finite numbers, refused below with advice; numpy's
+            # warnings about it would only add noise
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if optimizer.full_batch:
+                    vector = self._fit_full_batch(
+                        optimizer, vector, inputs[train], targets[train], rng
+                    )
+                else:
+                    vector = self._fit_loop(optimizer, vector, inputs, targets, train, valid, rng)
             _check_finite(vector)
         except _Diverged as error:
             raise self._diverged(error, optimizer) from None
@@ -472,17 +489,19 @@ class QuantumClassifier(HybridEstimator):
         if noise is not None or shots is not None or not is_choice(backend, ("qml",)):
             z = self.readout(X, noise=noise, shots=shots, seed=seed, backend=backend)
             head = self.model_.unflatten(self.params_)
-            return z @ head["head_weight"].T + head["head_bias"]
-        self._check_fitted()
-        X = self._validate(X, reset=False)
-        inputs = self._inputs(X)
-        rng = _generator(seed)
-        chunk = self._chunk()
-        chunks = [
-            self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
-            for i in range(0, len(inputs), chunk)
-        ]
-        return np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
+            logits = z @ head["head_weight"].T + head["head_bias"]
+        else:
+            self._check_fitted()
+            X = self._validate(X, reset=False)
+            inputs = self._inputs(X)
+            rng = _generator(seed)
+            chunk = self._chunk()
+            chunks = [
+                self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
+                for i in range(0, len(inputs), chunk)
+            ]
+            logits = np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
+        return logits
 
     def _chunk(self) -> int:
         """Rows per pass: ``PREDICT_CHUNK``, fewer if three states per row would not fit."""
@@ -620,6 +639,12 @@ class QuantumClassifier(HybridEstimator):
             raise ModelFileError(
                 f"{path}: params has shape {arrays['params'].shape}, but this model "
                 f"needs {(model.size,)}; the file is corrupted"
+            )
+        if np.abs(arrays["params"]).max(initial=0.0) > MAX_PARAMETER:
+            raise ModelFileError(
+                f"{path}: params holds values beyond {MAX_PARAMETER:g} (largest "
+                f"{np.abs(arrays['params']).max():.3g}), which no training keeps; the file is "
+                "corrupted"
             )
         # everything checked: only now does the object get its fitted state
         clf._set_common(classes, n_features, names, notes)
