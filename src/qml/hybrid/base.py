@@ -6,14 +6,18 @@ stores its arguments, learned state ends in ``_`` and is born in ``fit``) and
 adds what both need:
 
 * ``_parameter_constraints``: every constructor option with a declarative check
-  (``Integer``, ``Real``, ``OneOf``, ``Boolean``), checked in ``fit`` and ``load``
-  with one message format;
-* ``_validate`` / ``_check_targets``: scikit-learn's validation with qml's errors
-  (NaN and inf refused in fit and predict alike);
+  (``Integer``, ``Real``, ``OneOf``, ``Boolean``, ``RandomState``, ``Check``), checked
+  in ``fit`` and ``load`` with one message format that names the option and its valid
+  range; sizes are capped (``MAX_QUBITS``, ``MAX_LAYERS``, ``MAX_EPOCHS``) so that no
+  option, and no model file, can ask for a circuit or a loop that would never finish;
+* ``_validate`` / ``_check_targets`` / ``_accuracy``: scikit-learn's validation with
+  qml's errors (NaN and inf refused in fit, predict and score alike; labels mixing
+  text and numbers, bad sample weights refused);
 * ``_fit_inputs`` / ``_inputs``: the fixed input map of the feature stage, fitted on
-  the training rows, stored as one affine map;
-* ``_file_config`` / ``_file_state`` / ``_restore_state``: the configuration and
-  the common fitted state of a model file.
+  the training rows, stored as one affine map (rows it would overflow are refused);
+* ``_file_config`` / ``_file_state`` / ``_configured`` / ``_restore_state``: the
+  configuration and the common fitted state of a model file, every field checked
+  before anything is built from it.
 """
 
 from __future__ import annotations

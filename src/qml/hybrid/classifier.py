@@ -160,12 +160,17 @@ def _check_finite(vector: np.ndarray) -> None:
 class QuantumClassifier(HybridEstimator):
     """A hybrid quantum-classical classifier (binary and multi-class).
 
+    Every option is checked in ``fit`` (and ``load``), with a ``QmlError`` naming
+    the option and its valid values.
+
     Parameters
     ----------
     n_qubits : int
-        Qubits of the circuit; features are reduced (PCA) or repeated to match.
+        Qubits of the circuit, 1 to ``MAX_QUBITS`` (40; the memory guard decides what
+        fits here); features are reduced (PCA) or repeated to match.
     n_layers : int
-        Ansatz layers (with ``reuploading``, the encoding precedes each).
+        Ansatz layers, 1 to ``MAX_LAYERS`` (1000) (with ``reuploading``, the encoding
+        precedes each).
     encoding : "angle", "zz", "iqp" or "amplitude" (any name in
         ``qml.hybrid.encodings.ENCODINGS``)
     ansatz : "hardware_efficient", "real_amplitudes", "efficient_su2" or
@@ -179,11 +184,14 @@ class QuantumClassifier(HybridEstimator):
         weights and offsets from all features to that layer's angles, the form of
         Pérez-Salinas et al. 2020).
     optimizer : "adam", "sgd" (with ``momentum``), "spsa", "L-BFGS-B" or "COBYLA"
-    learning_rate, lr_schedule, momentum : step size, its schedule over epochs
-        ("constant", "cosine", "exponential"), SGD's momentum.
-    epochs : the training budget. For the mini-batch optimizers (adam, sgd, spsa)
-        passes over the training data; for L-BFGS-B iterations; for COBYLA, which
-        makes one objective evaluation per iteration, 10 evaluations per epoch.
+    learning_rate, lr_schedule, momentum : step size (finite, >= 0), its schedule over
+        epochs ("constant", "cosine", "exponential"), SGD's momentum (in [0, 1)). A
+        training whose loss or parameters become non-finite (or pass ``MAX_PARAMETER``)
+        stops with a ``QmlValueError`` saying which option to lower.
+    epochs : the training budget, 1 to ``MAX_EPOCHS`` (10**6). For the mini-batch
+        optimizers (adam, sgd, spsa) passes over the training data; for L-BFGS-B
+        iterations; for COBYLA, which makes one objective evaluation per iteration,
+        10 evaluations per epoch.
     batch_size : samples per step (mini-batch optimizers).
     validation_fraction, early_stopping, patience : hold out this fraction, but never
         fewer than ``MIN_VALIDATION_SIZE`` (10) rows, and stop when its loss has not
@@ -198,8 +206,8 @@ class QuantumClassifier(HybridEstimator):
         or a ``qml.noise.NoiseModel``
         Train (forward and exact gradients, by density-matrix parameter shift) and
         predict under this noise. Costs a density matrix (4**n) per sample.
-    random_state : int, RandomState, Generator or None
-    verbose : bool
+    random_state : int in [0, 2**32 - 1], RandomState, Generator or None
+    verbose : bool (or a verbosity level >= 0)
         Show a progress bar with loss and accuracy per epoch.
 
     Attributes

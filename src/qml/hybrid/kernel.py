@@ -53,7 +53,8 @@ class QuantumKernel:
     ``"amplitude"`` the amplitude vectors of length ``2**n_qubits``): what
     ``ENCODINGS[encoding].width(n_qubits)`` says. ``qk(X, Y)`` returns the
     ``(len(X), len(Y))`` Gram matrix; ``qk(X)`` uses ``Y = X``. ``options`` go to
-    the encoding (``reps``, ``entanglement``, ...).
+    the encoding (``reps``, ``entanglement``, ...); one it does not take is an
+    ``OptionError``. Rows must be finite real numbers (``DataError`` otherwise).
     """
 
     def __init__(self, n_qubits: int, encoding: str = "zz", **options: Any) -> None:
@@ -133,6 +134,10 @@ class QuantumKernelClassifier(HybridEstimator):
     gives ``k(x, y) = prod_q cos((x_q - y_q) / 2)**2``, a smooth product kernel;
     ``encoding="zz"`` or ``"iqp"`` give the entangling feature maps of the
     quantum-kernel literature.
+
+    Options are checked in ``fit`` (and ``load``): ``n_qubits`` 1 to ``MAX_QUBITS``,
+    ``reps`` 1 to ``MAX_LAYERS``, ``C`` in ``(0, MAX_C]`` (libsvm's time grows with
+    ``C``), ``random_state`` None, an int seed, a RandomState or a Generator.
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
