@@ -226,3 +226,19 @@ def test_a_data_set_option_out_of_its_range_exits_2_naming_the_flag() -> None:
     code, out, err = run(["--dataset", "ad_hoc", "--samples", "1"])
     assert code == 2 and out == ""
     assert "--dataset ad_hoc: --samples must be >= 2, got 1" in err
+
+
+def test_a_plane_wider_than_float64_skips_the_boundary_plot(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b,label\n" + "".join(f"{(i % 7 - 3) * 5e307},{i % 3},{i % 2}\n"
+                                           for i in range(30)))  # fmt: skip
+    code, out, err = run(["--csv", str(path), "--target", "label", "--epochs", "1", "--quiet",
+                          "--qubits", "2", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0, err
+    assert "decision_boundary.png skipped" in out and (tmp_path / "out" / "model.json").exists()
+
+
+def test_loading_deeply_nested_json_is_one_error_line(files: dict[str, str]) -> None:
+    code, out, err = run(["--load", files["deep.json"]])
+    assert code == 1 and out == ""
+    assert err.startswith("qml.train: error: ") and "nests JSON too deeply" in err

@@ -168,3 +168,12 @@ def test_features_too_small_to_standardise_are_refused_asking_to_rescale(split) 
     with pytest.raises(DataError, match="too small to standardise") as info:
         standardizer(train * 1e-310)
     assert "rescale" in str(info.value)
+
+
+def test_features_near_the_largest_float_standardise_as_unscaled_ones(split) -> None:
+    train, test = split
+    scale = 1.7e308 / np.abs(train).max()  # the largest |value| is within 6% of the float limit
+    reference = StandardScaler().fit(train)
+    np.testing.assert_allclose(
+        standardizer(train * scale)(test * scale), reference.transform(test), atol=1e-12
+    )

@@ -100,6 +100,7 @@ def read_csv(path: str, target: str | None) -> Data:
     """
     file = Path(path)
     try:
+        _check_csv_size(file)
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"no CSV file at {path}; check the path given to --csv") from None
@@ -167,6 +168,22 @@ def read_csv(path: str, target: str | None) -> Data:
     return Data(
         Path(path).name, X, y, [header[j] for j in features], {"csv": str(path), "target": target}
     )
+
+
+#: Memory reading a CSV file takes, in multiples of its size (text, rows of cells, arrays).
+_CSV_FACTOR = 16
+
+
+def _check_csv_size(file: Path) -> None:
+    """Refuse a CSV file too large to read into this machine's available memory."""
+    from qml.simulator.memory import available_memory
+
+    if file.is_file() and file.stat().st_size * _CSV_FACTOR > available_memory():
+        raise DataError(
+            f"{file} is {file.stat().st_size / 2**30:.1f} GiB; reading it takes about "
+            f"{_CSV_FACTOR} times that, more than this machine's available memory; use a "
+            "sample of its rows"
+        )
 
 
 def _csv_number(cell: str, path: str, line: int, column: str) -> float:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qml.errors import DataError, OptionError
+from qml.errors import DataError, OptionError, QmlTypeError
 from qml.hybrid.encodings import ENCODINGS, Encoding
 
 
@@ -75,15 +75,16 @@ def standardizer(X: np.ndarray) -> AffineMap:
     from sklearn.preprocessing import StandardScaler
 
     peak = np.max(np.abs(X), axis=0) if len(X) else np.zeros(X.shape[1])
-    # 2**e with peak < 2**e: X / 2**e lies in (-1, 1), and dividing by it loses nothing
-    power = np.ldexp(1.0, np.frexp(np.where(peak > 0, peak, 1.0))[1])
-    scaler = StandardScaler().fit(X / power)
+    # e with peak < 2**e: X * 2**-e lies in (-1, 1), and ldexp scales exactly (2**e itself
+    # would overflow for features near 1.8e308, and 2**-e for tiny ones)
+    exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
+    scaler = StandardScaler().fit(np.ldexp(X, -exponent))
     scaled = np.asarray(scaler.scale_, dtype=np.float64)
     # a scaled column's spread is below 1: exactly 1 is StandardScaler's mark of a constant
     # column, whose scale stays 1 as it would unscaled
-    scale = np.where(scaled == 1.0, 1.0, scaled * power)
+    scale = np.where(scaled == 1.0, 1.0, np.ldexp(scaled, exponent))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        matrix, offset = 1.0 / scale, -scaler.mean_ * power / scale
+        matrix, offset = 1.0 / scale, -np.ldexp(scaler.mean_, exponent) / scale
     if not (np.isfinite(matrix).all() and np.isfinite(offset).all()):
         columns = np.flatnonzero(~np.isfinite(matrix))
         raise DataError(
@@ -263,6 +264,8 @@ _STAGES: dict[str, FeatureStage] = {}
 
 def register_feature_stage(stage: FeatureStage) -> FeatureStage:
     """Add ``stage`` to ``FEATURE_STAGES`` (replacing one of the same name); returns it."""
+    if not isinstance(stage, FeatureStage) or not isinstance(stage.name, str) or not stage.name:
+        raise QmlTypeError(f"expected a FeatureStage record with a name, got {stage!r:.60}")
     _STAGES[stage.name] = stage
     return stage
 

@@ -346,6 +346,18 @@ def _read_text(path: Path) -> str:
         raise ModelFileError(f"{path} cannot be read as a qml model file: {error}") from None
 
 
+def read_kind(path: str | os.PathLike) -> str | None:
+    """The ``kind`` a model file claims, or None if it claims none.
+
+    The file is read with every guard of ``read_model`` (size, nesting, encoding), so a
+    file that is no JSON at all is a ``ModelFileError`` here already.
+    """
+    path = _target(path)
+    document = _parse(_read_text(path), path)
+    kind = document.get("kind") if isinstance(document, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def read_model(
     path: str | os.PathLike, kind: str, arrays: ArraySpec | None = None
 ) -> tuple[dict, dict, dict[str, np.ndarray]]:
