@@ -28,6 +28,20 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list
 BAD_NUMBERS = ["0", "-1", "1.5", "nan", "inf", "-inf", "1e400", "99999999999", "2" * 40, "x", ""]
 
 
+#: The integer options and their valid ranges.
+RANGES = {
+    "--samples": (1, 10**7), "--epochs": (1, 10**6), "--qubits": (1, 40), "--layers": (1, 1000),
+    "--batch-size": (1, 10**7), "--shots": (1, 2**62), "--seed": (0, 2**32 - 1),
+}  # fmt: skip
+
+
+def _in_range(text: str, low: int, high: int) -> bool:
+    try:
+        return low <= int(text) <= high
+    except ValueError:
+        return False
+
+
 def run(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with (
@@ -149,9 +163,7 @@ def command_lines(draw, files: dict[str, str]) -> tuple[list[str], bool]:
         flag = draw(st.sampled_from(FLAGS))
         value = draw(values_for(flag, files, clean))
         argv += [flag, value]
-        bad_value |= value in BAD_NUMBERS and flag in (
-            "--samples", "--epochs", "--qubits", "--layers", "--batch-size", "--shots", "--seed"
-        ) and (flag, value) != ("--seed", "0")  # fmt: skip
+        bad_value |= flag in RANGES and not _in_range(value, *RANGES[flag])
     return argv, bad_value or unknown
 
 

@@ -391,3 +391,8 @@ def test_an_evaluation_seed_numpy_cannot_use_is_refused(fitted, binary, seed) ->
 def test_an_unknown_backend_is_refused(fitted, binary, backend) -> None:
     with pytest.raises(OptionError, match="unknown backend"):
         fitted.predict(binary[0], backend=backend)
+
+
+def test_a_validation_fraction_that_leaves_a_class_untrained_is_refused(binary) -> None:
+    with pytest.raises(QmlValueError, match="leaving no training row of some class"):
+        QuantumClassifier(**{**FAST, "validation_fraction": 0.99}).fit(*binary)

@@ -387,7 +387,14 @@ class QuantumClassifier(HybridEstimator):
             rows = rng.permutation(np.flatnonzero(targets == label))
             valid.extend(rows[: round(n_valid * len(rows) / n)])
         valid = np.sort(np.array(valid, dtype=np.int64))
-        return np.setdiff1d(everything, valid), valid
+        train = np.setdiff1d(everything, valid)
+        if len(np.unique(targets[train])) < len(np.unique(targets)):
+            raise QmlValueError(
+                f"validation_fraction={self.validation_fraction:g} holds out {len(valid)} of "
+                f"{n} rows, leaving no training row of some class; lower validation_fraction "
+                "(default 0.1) or pass more rows"
+            )
+        return train, valid
 
     def _progress(self, total: int, description: str) -> Any:
         if self.verbose:

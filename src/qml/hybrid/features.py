@@ -85,13 +85,14 @@ def standardizer(X: np.ndarray) -> AffineMap:
     scale = np.where(scaled == 1.0, 1.0, np.ldexp(scaled, exponent))
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         matrix, offset = 1.0 / scale, -np.ldexp(scaler.mean_, exponent) / scale
-    if not (np.isfinite(matrix).all() and np.isfinite(offset).all()):
+    if not np.isfinite(matrix).all():
         columns = np.flatnonzero(~np.isfinite(matrix))
         raise DataError(
             f"feature column(s) {', '.join(map(str, columns[:5]))} of X are too small to "
             f"standardise (spread {scale[columns[0]]:.3g}: 1 / spread overflows); rescale "
             "those features (e.g. multiply them by 1e300) or drop them"
         )
+
     return AffineMap(np.diag(matrix), offset)
 
 
