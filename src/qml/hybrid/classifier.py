@@ -504,19 +504,17 @@ class QuantumClassifier(HybridEstimator):
         if noise is not None or shots is not None or not is_choice(backend, ("qml",)):
             z = self.readout(X, noise=noise, shots=shots, seed=seed, backend=backend)
             head = self.model_.unflatten(self.params_)
-            logits = z @ head["head_weight"].T + head["head_bias"]
-        else:
-            self._check_fitted()
-            X = self._validate(X, reset=False)
-            inputs = self._inputs(X)
-            rng = _generator(seed)
-            chunk = self._chunk()
-            chunks = [
-                self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
-                for i in range(0, len(inputs), chunk)
-            ]
-            logits = np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
-        return logits
+            return z @ head["head_weight"].T + head["head_bias"]
+        self._check_fitted()
+        X = self._validate(X, reset=False)
+        inputs = self._inputs(X)
+        rng = _generator(seed)
+        chunk = self._chunk()
+        chunks = [
+            self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
+            for i in range(0, len(inputs), chunk)
+        ]
+        return np.vstack(chunks) if chunks else np.zeros((0, len(self.classes_)))
 
     def _chunk(self) -> int:
         """Rows per pass: ``PREDICT_CHUNK``, fewer if three states per row would not fit."""
