@@ -9,6 +9,7 @@ from qiskit.quantum_info import Statevector
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
+import qml.hybrid.kernel as kernel_module
 import qml.simulator.memory
 from qml.errors import (
     DataError,
@@ -197,3 +198,11 @@ def test_kernel_classifier_refuses_a_c_that_would_stall_libsvm(fitted) -> None:
     _, X, y = fitted
     with pytest.raises(QmlValueError, match=r"C must be a finite number in \(0, 1e\+06\]"):
         QuantumKernelClassifier(n_qubits=2, C=1e308).fit(X, y)
+
+
+def test_a_gram_matrix_too_large_for_memory_is_refused_before_it_is_made(monkeypatch) -> None:
+    kernel = QuantumKernel(1, "angle")
+    states = kernel.states(np.zeros((300, 1)))
+    monkeypatch.setattr(qml.simulator.memory, "available_memory", lambda: 300 * 300 * 24 - 1)
+    with pytest.raises(StateTooLargeError, match="Gram matrix of 300 x 300 points"):
+        kernel_module._gram_of(states, states)

@@ -80,8 +80,8 @@ class QuantumKernel:
                 f"{width} values per row, got {X.shape[1]}"
             )
         params = self.record.parameters(X)
-        # the states kept, and the chunk being simulated
-        check_fits(self.n_qubits, max(len(params), 1) + min(len(params), STATE_CHUNK))
+        # the chunks kept, and the array they are stacked into
+        check_fits(self.n_qubits, max(len(params), 1), copies=2)
         chunks = [simulate(self.circuit, params[i : i + STATE_CHUNK])
                   for i in range(0, len(params), STATE_CHUNK)]  # fmt: skip
         return np.vstack(chunks) if chunks else np.zeros((0, 1 << self.n_qubits), complex)
@@ -90,11 +90,26 @@ class QuantumKernel:
         """The Gram matrix ``K[i, j] = |<φ(X_i)|φ(Y_j)>|**2``."""
         left = self.states(X)
         right = left if Y is None else self.states(Y)
-        return np.abs(left.conj() @ right.T) ** 2
+        return _gram_of(left, right)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return f"QuantumKernel({self.n_qubits}, {self.encoding!r}{extra})"
+
+
+def _gram_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``|<left_i|right_j>|**2`` ``(len(left), len(right))``, refused if it would not fit."""
+    from qml.errors import StateTooLargeError
+    from qml.simulator.memory import available_memory
+
+    needed = len(left) * len(right) * 24  # the complex overlaps and the real result
+    if needed > available_memory():
+        raise StateTooLargeError(
+            f"a Gram matrix of {len(left)} x {len(right)} points needs about "
+            f"{needed / 2**30:.3g} GiB, more than this machine's available memory; use fewer "
+            "points (predict in chunks of rows)"
+        )
+    return np.abs(left.conj() @ right.T) ** 2
 
 
 def _rows(X: Any) -> np.ndarray:
@@ -195,7 +210,7 @@ class QuantumKernelClassifier(HybridEstimator):
         """The SVM on the Gram matrix of the training ``states`` (class indices ``targets``)."""
         from sklearn.svm import SVC
 
-        gram = np.abs(states.conj() @ states.T) ** 2
+        gram = _gram_of(states, states)
         # libsvm draws random numbers for probability estimates only, which are not used here
         seed = self.random_state if not isinstance(self.random_state, np.random.Generator) else None
         svc = SVC(kernel="precomputed", C=self.C, random_state=seed)
@@ -207,7 +222,7 @@ class QuantumKernelClassifier(HybridEstimator):
         self._check_fitted()
         X = self._validate(X, reset=False)
         states = self._kernel().states(self._inputs(X))
-        return np.abs(states.conj() @ self.train_states_.T) ** 2
+        return _gram_of(states, self.train_states_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The SVM's decision values (``(n,)`` binary, ``(n, n_classes)`` otherwise)."""
