@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import inspect
 import json
 import os
 import re
@@ -506,18 +507,49 @@ def test_save_refuses_bad_paths_and_notes_naming_the_target(fitted, tmp_path_fac
 
 
 # -- QuantumKernel and the data sets -----------------------------------------------------------
-@fuzz()
-@given(
-    n_qubits=st.one_of(st.integers(1, 3), not_a_size),
-    encoding=st.one_of(st.sampled_from(["angle", "zz", "iqp", "amplitude"]), junk),
-    options=st.dictionaries(
-        st.sampled_from(["reps", "entanglement", "rotation", "alpha", "other", "scale"]),
-        st.one_of(st.integers(1, 2), junk, st.sampled_from(["linear", "full", "rx", "ry"])),
-        max_size=2,
-    ),
-    X=st.one_of(junk, st.lists(st.lists(st.floats(-1e300, 1e300), max_size=9), max_size=4)),
+#: Feature values, the special ones included.
+values = st.one_of(
+    st.floats(-4, 4), st.sampled_from([0.0, -0.0, 1e-300, 1e300, -1e300, 1.7e308, 5e-324])
 )
-def test_quantum_kernel_refuses_or_gives_a_gram_matrix(n_qubits, encoding, options, X):
+
+
+@st.composite
+def kernel_calls(draw) -> tuple[Any, Any, dict, Any]:
+    """``(n_qubits, encoding, options, X)`` for ``QuantumKernel(...)(X)``: half the time a
+    call meant to work (rows of the encoding's width), else anything."""
+    if not draw(st.booleans()):
+        return (
+            draw(st.one_of(st.integers(1, 3), not_a_size)),
+            draw(st.one_of(st.sampled_from(["angle", "zz", "iqp", "amplitude"]), junk)),
+            draw(st.dictionaries(
+                st.sampled_from(["reps", "entanglement", "rotation", "alpha", "other", "scale"]),
+                st.one_of(st.integers(1, 2), junk, st.sampled_from(["linear", "full", "rx"])),
+                max_size=2,
+            )),
+            draw(st.one_of(junk, st.lists(st.lists(values, max_size=9), max_size=4))),
+        )  # fmt: skip
+    n = draw(st.integers(1, 3))
+    encoding = draw(st.sampled_from(["angle", "zz", "iqp", "amplitude"]))
+    options: dict[str, Any] = {}
+    if encoding in ("zz", "iqp"):
+        options = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "reps": st.integers(1, 2),
+                    "entanglement": st.sampled_from(["linear", "full"]),
+                },
+            )
+        )
+    width = 1 << n if encoding == "amplitude" else n
+    X = draw(st.lists(st.lists(values, min_size=width, max_size=width), max_size=4))
+    return n, encoding, options, X  # fmt: skip
+
+
+@fuzz()
+@given(call=kernel_calls())
+def test_quantum_kernel_refuses_or_gives_a_gram_matrix(call):
+    n_qubits, encoding, options, X = call
     kernel = outcome(lambda: QuantumKernel(n_qubits, encoding, **options))
     if kernel is None:
         return
@@ -527,19 +559,38 @@ def test_quantum_kernel_refuses_or_gives_a_gram_matrix(n_qubits, encoding, optio
         assert np.all(gram >= -1e-12) and np.all(gram <= 1 + 1e-9)
 
 
-DATASET_OPTIONS = st.dictionaries(
-    st.sampled_from(
-        ["n_samples", "noise", "factor", "n_bits", "n_features", "centers", "cluster_std",
-         "center_box", "classes", "gap", "shuffle", "random_state", "other"]
-    ),
-    st.one_of(junk, st.integers(1, 30), st.floats(0, 2), st.lists(st.integers(0, 3), max_size=3)),
-    max_size=3,
-)  # fmt: skip
+#: Values each data set option is meant to take.
+DATASET_VALUES = {
+    "n_samples": st.integers(1, 50), "noise": st.floats(0, 1), "factor": st.floats(0, 0.99),
+    "n_bits": st.integers(1, 6), "n_features": st.integers(1, 3), "centers": st.integers(1, 4),
+    "cluster_std": st.floats(0, 2), "center_box": st.tuples(st.floats(-5, 0), st.floats(0, 5)),
+    "classes": st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True),
+    "gap": st.floats(0, 0.5), "shuffle": st.booleans(), "random_state": st.integers(0, 2**32),
+}  # fmt: skip
+
+
+@st.composite
+def data_set_calls(draw) -> tuple[Any, dict]:
+    """``(name, options)`` for ``load_dataset``: half the time options the data set takes,
+    with values meant to work, else anything."""
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(sorted(DATASETS)))
+        accepted = [p for p in inspect.signature(DATASETS[name]).parameters if p in DATASET_VALUES]
+        chosen = draw(st.lists(st.sampled_from(accepted), unique=True)) if accepted else []
+        return name, {key: draw(DATASET_VALUES[key]) for key in chosen}
+    name = draw(st.one_of(st.sampled_from(sorted(DATASETS)), junk))
+    options = draw(st.dictionaries(
+        st.sampled_from([*DATASET_VALUES, "other"]),
+        st.one_of(junk, st.integers(1, 30), st.floats(0, 2), st.lists(st.integers(0, 3))),
+        max_size=3,
+    ))  # fmt: skip
+    return name, options
 
 
 @fuzz(2)
-@given(name=st.one_of(st.sampled_from(sorted(DATASETS)), junk), options=DATASET_OPTIONS)
-def test_data_sets_are_refused_or_made_finite(name, options):
+@given(call=data_set_calls())
+def test_data_sets_are_refused_or_made_finite(call):
+    name, options = call
     made = outcome(lambda: load_dataset(name, **options))
     if made is not None:
         X, y = made
