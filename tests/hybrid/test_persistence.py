@@ -548,3 +548,18 @@ def test_files_of_other_names_are_never_removed(fitted, tmp_path, name) -> None:
     kept = _temporary(tmp_path, name, age=10 * persistence.STALE_TEMP_SECONDS)
     fitted.save(tmp_path / "model.json")
     assert kept.exists()
+
+
+def test_an_unwritable_folder_names_the_target_not_the_temporary_file(
+    fitted, tmp_path, monkeypatch
+):
+    # as root every folder is writable, so the refusal the OS would give is simulated
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".model.json.x.tmp"))
+
+    monkeypatch.setattr(persistence.tempfile, "NamedTemporaryFile", refused)
+    target = tmp_path / "model.json"
+    with pytest.raises(ModelFileWriteError) as info:
+        fitted.save(target)
+    assert f"cannot save the model to {target}: Permission denied" in str(info.value)
+    assert ".tmp" not in str(info.value)
