@@ -77,6 +77,14 @@ class ModelFileError(QmlValueError):
     """A model file that is truncated, corrupted, foreign, or of a newer format version."""
 
 
+class ModelFileWriteError(ModelFileError, OSError):
+    """A model file that cannot be written at its path; also the ``OSError`` it reports.
+
+    A missing or unwritable folder, a full disk: the message names the target path, never
+    the temporary file the write goes through.
+    """
+
+
 class MissingDependencyError(QmlError, ImportError):
     """An optional dependency (PyTorch, PennyLane, ...) that a feature needs is not installed."""
 
@@ -94,6 +102,7 @@ __all__ = [
     "DataError",
     "MissingDependencyError",
     "ModelFileError",
+    "ModelFileWriteError",
     "NoiseError",
     "NotFittedError",
     "NotUnitaryError",

@@ -340,3 +340,59 @@ def test_predicting_with_the_wrong_number_of_features_is_refused(fitted) -> None
     with pytest.raises(DataError, match="3 features") as info:
         fitted.predict(np.zeros((4, 3)))
     assert "2 features" in str(info.value)
+
+
+# -- divergence, scale, evaluation options (issue 12) -------------------------------------------
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "spsa"])
+def test_a_diverging_training_stops_naming_the_learning_rate(binary, optimizer) -> None:
+    clf = QuantumClassifier(**{**FAST, "optimizer": optimizer, "learning_rate": 1e300})
+    with pytest.raises(QmlValueError, match="training diverged") as info:
+        clf.fit(*binary)
+    assert "lower learning_rate (now 1e+300" in str(info.value)
+    assert "NaN or infinite" in str(info.value) or "beyond 1e+15" in str(info.value)
+    assert not hasattr(clf, "params_")
+
+
+def test_features_scaled_by_any_power_of_two_train_the_same_model(binary) -> None:
+    X, y = binary
+    reference = QuantumClassifier(**FAST).fit(X, y)
+    for scale in (2.0**1000, 2.0**-1000):  # exact scalings: the standardised data are equal
+        scaled = QuantumClassifier(**FAST).fit(X * scale, y)
+        np.testing.assert_allclose(scaled.params_, reference.params_, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(scaled.predict(X * scale), reference.predict(X))
+
+
+def test_features_near_the_float_limit_train_as_the_unscaled_ones(binary) -> None:
+    X, y = binary
+    reference = QuantumClassifier(**FAST).fit(X, y).predict_proba(X)
+    scaled = QuantumClassifier(**FAST).fit(X * 1e300, y).predict_proba(X * 1e300)
+    np.testing.assert_allclose(scaled, reference, atol=1e-6)
+
+
+def test_rows_the_fitted_map_would_overflow_are_refused(binary) -> None:
+    X, y = binary
+    clf = QuantumClassifier(**FAST).fit(X * 1e-300, y)
+    with pytest.raises(DataError, match="too large for this model's feature map"):
+        clf.predict(X * 1e300)
+
+
+def test_an_unknown_evaluation_option_is_refused(fitted, binary) -> None:
+    with pytest.raises(QmlTypeError, match=r"unknown option.*shot"):
+        fitted.predict(binary[0], shot=10)
+
+
+@pytest.mark.parametrize("seed", [-1, "abc", 1.5])
+def test_an_evaluation_seed_numpy_cannot_use_is_refused(fitted, binary, seed) -> None:
+    with pytest.raises(QmlValueError, match="seed must be None, an int >= 0"):
+        fitted.predict(binary[0], shots=10, seed=seed)
+
+
+@pytest.mark.parametrize("backend", ["qiskit", np.array(["qml"]), None])
+def test_an_unknown_backend_is_refused(fitted, binary, backend) -> None:
+    with pytest.raises(OptionError, match="unknown backend"):
+        fitted.predict(binary[0], backend=backend)
+
+
+def test_a_validation_fraction_that_leaves_a_class_untrained_is_refused(binary) -> None:
+    with pytest.raises(QmlValueError, match="leaving no training row of some class"):
+        QuantumClassifier(**{**FAST, "validation_fraction": 0.99}).fit(*binary)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qml.errors import OptionError, QmlError
+from qml.errors import OptionError, QmlError, QmlValueError, StateTooLargeError
 from qml.hybrid.datasets import (
     DATASETS,
+    ad_hoc,
     blobs,
     circles,
     iris,
@@ -214,3 +215,36 @@ def test_ad_hoc_is_qiskit_machine_learnings_data(seed: int) -> None:
     np.testing.assert_array_equal(X, theirs)
     np.testing.assert_array_equal(y, np.concatenate([train_y[:20], test_y[:10],
                                                      train_y[20:], test_y[10:]]))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: blobs(10, centers=2, n_features=2**62),
+        lambda: blobs(10, center_box=("a", "b")),
+        lambda: blobs(10, center_box=(0.0, float("nan"))),
+        lambda: blobs(10, centers=[[0.0, np.inf]]),
+        lambda: blobs(10, cluster_std=[[1.0]]),
+        lambda: blobs(10, cluster_std="wide"),
+        lambda: moons(10, shuffle=np.array([1, 2])),
+        lambda: moons(2**62),
+        lambda: moons(10, noise=1e308, random_state=0),
+        lambda: iris(classes=5),
+        lambda: parity(3, n_samples=2**62),
+    ],
+    ids=["features", "box-text", "box-nan", "centres-inf", "std-2d", "std-text", "shuffle",
+         "samples", "noise-overflow", "classes-int", "parity-samples"],
+)  # fmt: skip
+def test_arguments_that_would_crash_or_overflow_are_refused(call) -> None:
+    with pytest.raises(QmlError):
+        call()
+
+
+def test_a_data_set_too_large_for_memory_says_so_before_allocating() -> None:
+    with pytest.raises(StateTooLargeError, match="samples x 2 features needs"):
+        moons(2**50)
+
+
+def test_an_ad_hoc_gap_no_grid_point_clears_is_refused_instead_of_drawing_forever() -> None:
+    with pytest.raises(QmlValueError, match="use a smaller gap"):
+        ad_hoc(10, gap=0.9999, random_state=0)

@@ -10,7 +10,13 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from qml.errors import DataError
 from qml.hybrid import QuantumClassifier
-from qml.hybrid.features import ANGLE_RANGES, AffineMap, check_features, fit_fixed_map
+from qml.hybrid.features import (
+    ANGLE_RANGES,
+    AffineMap,
+    check_features,
+    fit_fixed_map,
+    standardizer,
+)
 
 
 def _sklearn_map(n_components: int, angle_range: tuple[float, float]):
@@ -137,3 +143,37 @@ def test_amplitude_pca_map_holds_its_last_amplitude_at_one(split) -> None:
     assert affine.matrix.shape == (6, 4)
     np.testing.assert_array_equal(affine(test)[:, 3], 1.0)
     np.testing.assert_allclose(affine(train)[:, :3].min(axis=0), -1.0, atol=1e-12)
+
+
+# -- standardising features of any finite size (issue 12) --------------------------------------
+def test_the_standardiser_is_standard_scalers_map_bit_for_bit(split) -> None:
+    train, _ = split
+    train = np.column_stack([train, np.full(len(train), 7.0)])  # a constant column too
+    scaler = StandardScaler().fit(train)
+    ours = standardizer(train)
+    np.testing.assert_array_equal(np.diag(ours.matrix), 1.0 / scaler.scale_)
+    np.testing.assert_array_equal(ours.offset, -scaler.mean_ / scaler.scale_)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 2.0**1000, 2.0**-1000])
+def test_features_of_any_finite_size_standardise_as_unscaled_ones(split, scale) -> None:
+    train, test = split
+    reference = StandardScaler().fit(train)
+    ours = standardizer(train * scale)
+    np.testing.assert_allclose(ours(test * scale), reference.transform(test), atol=1e-12)
+
+
+def test_features_too_small_to_standardise_are_refused_asking_to_rescale(split) -> None:
+    train, _ = split
+    with pytest.raises(DataError, match="too small to standardise") as info:
+        standardizer(train * 1e-310)
+    assert "rescale" in str(info.value)
+
+
+def test_features_near_the_largest_float_standardise_as_unscaled_ones(split) -> None:
+    train, test = split
+    scale = 1.7e308 / np.abs(train).max()  # the largest |value| is within 6% of the float limit
+    reference = StandardScaler().fit(train)
+    np.testing.assert_allclose(
+        standardizer(train * scale)(test * scale), reference.transform(test), atol=1e-12
+    )

@@ -9,8 +9,16 @@ from qiskit.quantum_info import Statevector
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
+import qml.hybrid.kernel as kernel_module
 import qml.simulator.memory
-from qml.errors import DataError, NotFittedError, OptionError, StateTooLargeError
+from qml.errors import (
+    DataError,
+    NotFittedError,
+    OptionError,
+    QmlError,
+    QmlValueError,
+    StateTooLargeError,
+)
 from qml.hybrid import QuantumKernel, QuantumKernelClassifier
 from qml.hybrid.datasets import blobs, moons
 
@@ -163,3 +171,38 @@ def test_kernel_classifier_refuses_unknown_encodings(fitted) -> None:
     _, X, y = fitted
     with pytest.raises(OptionError, match="zz"):
         QuantumKernelClassifier(n_qubits=2, encoding="fourier").fit(X, y)
+
+
+# -- refusals of issue 12 ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "X", [[[1 + 1j, 0.5]], [["a", "b"]], [[0.1, 0.2], [0.3]], np.zeros((2, 2, 2)), [[np.nan, 1]]],
+    ids=["complex", "text", "ragged", "3-d", "nan"],
+)  # fmt: skip
+def test_kernel_refuses_inputs_that_are_not_finite_real_rows(X) -> None:
+    with pytest.raises(QmlError):
+        QuantumKernel(2, "angle")(X)
+
+
+def test_kernel_refuses_an_option_its_encoding_does_not_take() -> None:
+    with pytest.raises(OptionError, match="does not take the option"):
+        QuantumKernel(2, "angle", entanglement="linear")
+
+
+@pytest.mark.parametrize(("n_qubits", "reps"), [(0, 2), (41, 2), (2, 0), (2, 10**6)])
+def test_kernel_refuses_sizes_out_of_range(n_qubits, reps) -> None:
+    with pytest.raises(QmlValueError, match="must be an integer in"):
+        QuantumKernel(n_qubits, "zz", reps=reps)
+
+
+def test_kernel_classifier_refuses_a_c_that_would_stall_libsvm(fitted) -> None:
+    _, X, y = fitted
+    with pytest.raises(QmlValueError, match=r"C must be a finite number in \(0, 1e\+06\]"):
+        QuantumKernelClassifier(n_qubits=2, C=1e308).fit(X, y)
+
+
+def test_a_gram_matrix_too_large_for_memory_is_refused_before_it_is_made(monkeypatch) -> None:
+    kernel = QuantumKernel(1, "angle")
+    states = kernel.states(np.zeros((300, 1)))
+    monkeypatch.setattr(qml.simulator.memory, "available_memory", lambda: 300 * 300 * 24 - 1)
+    with pytest.raises(StateTooLargeError, match="Gram matrix of 300 x 300 points"):
+        kernel_module._gram_of(states, states)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +14,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 
 import qml.hybrid.persistence as persistence
-from qml.errors import DataError, ModelFileError
+from qml.errors import DataError, ModelFileError, ModelFileWriteError, QmlTypeError
 from qml.hybrid import QuantumClassifier, QuantumKernelClassifier
 from qml.hybrid.datasets import blobs, moons
 
@@ -289,3 +292,274 @@ def test_a_kernel_file_with_inconsistent_arrays_is_refused(data, tmp_path) -> No
         ),
     )
     assert "corrupted" in _load_message(path, QuantumKernelClassifier)
+
+
+# -- every field validated, the checksum recomputed (issue 12) ---------------------------------
+def _refusal(path: Path, change, cls=QuantumClassifier) -> str:
+    """The ModelFileError of loading ``path`` after ``change`` (checksum made valid again)."""
+    _rewrite(path, change)
+    return _load_message(path, cls)
+
+
+@pytest.fixture
+def kernel_saved(data, tmp_path) -> Path:
+    path = tmp_path / "kernel.json"
+    QuantumKernelClassifier(n_qubits=2).fit(*data).save(path)
+    return path
+
+
+def test_a_qubit_count_beyond_the_limit_is_named(saved) -> None:
+    message = _refusal(saved, lambda d: d["config"].update(n_qubits=200))
+    assert "config: n_qubits must be an integer in [1, 40], got 200" in message
+
+
+def test_a_huge_layer_count_is_refused_before_any_circuit_is_built(saved, monkeypatch) -> None:
+    import qml.hybrid.classifier as classifier
+
+    built = []
+    monkeypatch.setattr(classifier, "HybridModel", lambda *a, **k: built.append(a))
+    message = _refusal(saved, lambda d: d["config"].update(n_layers=200_000))
+    assert "n_layers must be an integer in [1, 1000]" in message and not built
+
+
+@pytest.mark.parametrize("shape", [[-1, -1], [-1], [2, 5], "10", [1.5], [True]])
+def test_an_array_shape_that_is_no_shape_is_named(saved, shape) -> None:
+    message = _refusal(saved, lambda d: d["arrays"]["params"].update(shape=shape))
+    assert "array 'params' has shape" in message and "non-negative integers" in message
+
+
+@pytest.mark.parametrize("length", [3, 2**40])
+def test_an_array_whose_data_does_not_match_its_shape_is_named(saved, length) -> None:
+    message = _refusal(saved, lambda d: d["arrays"]["params"].update(shape=[length]))
+    assert "array 'params' holds" in message and f"of shape ({length},)" in message
+
+
+def test_nan_weights_are_refused_naming_the_array(saved) -> None:
+    def poison(document: dict) -> None:
+        params = persistence._decode("params", document["arrays"]["params"], saved, None)
+        params[1] = np.nan
+        document["arrays"]["params"] = persistence._encode(params)
+
+    assert "array 'params' holds 1 NaN or infinite value(s)" in _refusal(saved, poison)
+
+
+def test_an_array_of_the_wrong_dtype_is_refused(saved) -> None:
+    message = _refusal(
+        saved, lambda d: d["arrays"].update(params=persistence._encode(np.arange(10)))
+    )
+    assert "array 'params' has dtype '<i8', expected <f8" in message
+
+
+@pytest.mark.parametrize(
+    "classes", [[0, 0], [1, 0], [0], [0, [1]], [0, 1.5], [True, False]], ids=str
+)
+def test_class_lists_fit_would_not_store_are_refused(saved, classes) -> None:
+    assert "state.classes" in _refusal(saved, lambda d: d["state"].update(classes=classes))
+
+
+def test_swapped_classes_name_what_they_would_do(saved) -> None:
+    message = _refusal(saved, lambda d: d["state"].update(classes=[1, 0]))
+    assert "swapped class would relabel every prediction" in message
+
+
+@pytest.mark.parametrize("dtype", ["V8", "zz", "<M8[s]", 5, "<U1"])
+def test_a_class_dtype_that_cannot_hold_the_labels_is_refused(saved, dtype) -> None:
+    assert "state.classes" in _refusal(saved, lambda d: d["state"].update(classes_dtype=dtype))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("n_features_in", "2"), ("n_features_in", 0), ("feature_names_in", [1, 2]),
+     ("history", 5), ("history", [{"loss": "low"}]), ("n_iter", -1), ("notes", [1])],
+)  # fmt: skip
+def test_state_fields_of_the_wrong_type_are_named(saved, field, value) -> None:
+    assert f"state.{field}" in _refusal(saved, lambda d: d["state"].update({field: value}))
+
+
+def test_nan_in_the_configuration_is_named_with_its_option(saved) -> None:
+    saved.write_text(saved.read_text().replace('"learning_rate": 0.05', '"learning_rate": NaN'))
+    _rewrite(saved, lambda d: None)
+    assert "config: learning_rate must be a finite number" in _load_message(saved)
+
+
+@pytest.mark.parametrize(
+    ("where", "needle"),
+    [(lambda d: d.update(extra=1), "unknown field(s) 'extra'"),
+     (lambda d: d["config"].update(extra=1), "config has unknown option(s) 'extra'"),
+     (lambda d: d["state"].update(extra=1), "state has unknown field(s) 'extra'"),
+     (lambda d: d["arrays"].pop("params"), "lacks array(s) params"),
+     (lambda d: d["arrays"].update(extra=persistence._encode(np.zeros(1))),
+      "unknown array(s) 'extra'")],
+    ids=["top", "config", "state", "missing-array", "extra-array"],
+)  # fmt: skip
+def test_unknown_or_missing_fields_are_named(saved, where, needle) -> None:
+    assert needle in _refusal(saved, where)
+
+
+@pytest.mark.parametrize("version", [True, 0, -1, "1", 1.0])
+def test_a_format_version_that_is_no_positive_integer_is_refused(saved, version) -> None:
+    assert "no valid format version" in _refusal(saved, lambda d: d.update(format_version=version))
+
+
+def test_deeply_nested_json_is_refused(tmp_path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "qml.model", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert "nests JSON too deeply" in _load_message(path)
+
+
+def test_a_number_of_too_many_digits_is_refused_without_pythons_advice(tmp_path) -> None:
+    path = tmp_path / "digits.json"
+    path.write_text('{"format": "qml.model", "x": ' + "9" * 5000 + "}")
+    message = _load_message(path)
+    assert "digits" in message and "set_int_max_str_digits" not in message
+
+
+def test_a_file_of_an_early_version_without_notes_loads(saved, fitted, data) -> None:
+    _rewrite(saved, lambda d: d["state"].pop("notes"))
+    loaded = QuantumClassifier.load(saved)
+    assert loaded.notes_ is None
+    np.testing.assert_array_equal(loaded.predict(data[0]), fitted.predict(data[0]))
+
+
+def test_unnormalised_kernel_training_states_are_refused(kernel_saved) -> None:
+    def stretch(document: dict) -> None:
+        real = persistence._decode("train_real", document["arrays"]["train_real"], kernel_saved,
+                                   None)  # fmt: skip
+        document["arrays"]["train_real"] = persistence._encode(real * 1.5)
+
+    message = _refusal(kernel_saved, stretch, QuantumKernelClassifier)
+    assert "training state" in message and "unit vectors" in message
+
+
+@pytest.mark.parametrize("targets", [[-1, 1], [0, 2], [0, 0]], ids=["negative", "beyond", "one"])
+def test_kernel_targets_must_index_every_class(kernel_saved, targets) -> None:
+    def retarget(document: dict) -> None:
+        n = document["arrays"]["train_targets"]["shape"][0]
+        stored = np.resize(np.array(targets, dtype=np.int64), n)
+        document["arrays"]["train_targets"] = persistence._encode(stored)
+
+    message = _refusal(kernel_saved, retarget, QuantumKernelClassifier)
+    assert "train_targets must index every one of the 2 classes" in message
+
+
+def test_weights_no_training_keeps_are_refused(saved) -> None:
+    def inflate(document: dict) -> None:
+        params = persistence._decode("params", document["arrays"]["params"], saved, None)
+        document["arrays"]["params"] = persistence._encode(params * 1e306)
+
+    assert "params holds values beyond 1e+15" in _refusal(saved, inflate)
+
+
+# -- saving -----------------------------------------------------------------------------------
+def test_saving_to_an_empty_path_is_refused(fitted) -> None:
+    with pytest.raises(ModelFileError, match="path is empty"):
+        fitted.save("")
+
+
+def test_saving_into_a_missing_folder_names_the_target(fitted, tmp_path) -> None:
+    target = tmp_path / "nowhere" / "model.json"
+    with pytest.raises(ModelFileWriteError) as info:
+        fitted.save(target)
+    assert str(target) in str(info.value) and "does not exist" in str(info.value)
+    assert isinstance(info.value, OSError)
+
+
+def test_saving_onto_a_folder_is_refused(fitted, tmp_path) -> None:
+    with pytest.raises(ModelFileError, match="it is a folder"):
+        fitted.save(tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_saving_below_a_file_names_the_target(fitted, tmp_path) -> None:
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(ModelFileWriteError, match="is not a folder"):
+        fitted.save(tmp_path / "taken" / "model.json")
+
+
+def test_a_failed_write_names_the_target_not_the_temporary_file(fitted, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence.os, "fsync", broken)
+    target = tmp_path / "model.json"
+    with pytest.raises(ModelFileWriteError) as info:
+        fitted.save(target)
+    message = str(info.value)
+    assert str(target) in message and "No space left on device" in message
+    assert ".tmp" not in message and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("notes", "error"),
+    [([1], QmlTypeError), ({"a": object()}, QmlTypeError), ({"a": float("nan")}, ModelFileError)],
+    ids=["list", "object", "nan"],
+)
+def test_notes_that_are_not_finite_json_data_are_refused(fitted, tmp_path, notes, error) -> None:
+    with pytest.raises(error, match="notes"):
+        fitted.save(tmp_path / "model.json", notes=notes)
+    assert os.listdir(tmp_path) == []
+
+
+# -- stale temporary files --------------------------------------------------------------------
+def _temporary(folder: Path, name: str, age: float = 0.0) -> Path:
+    path = folder / name
+    path.write_text("half a model")
+    if age:
+        stamp = time.time() - age
+        os.utime(path, (stamp, stamp))
+    return path
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_save_removes_the_temporary_file_of_a_killed_save_on_this_host(fitted, tmp_path):
+    host = persistence._host_tag()
+    stale = _temporary(tmp_path, f".model.json.{host}-{_dead_pid()}.abcd1234.tmp")
+    fitted.save(tmp_path / "model.json")
+    assert not stale.exists()
+
+
+def test_a_save_keeps_the_temporary_file_of_a_live_writer(fitted, tmp_path) -> None:
+    host = persistence._host_tag()
+    live = _temporary(tmp_path, f".model.json.{host}-{os.getpid()}.abcd1234.tmp", age=3600)
+    fitted.save(tmp_path / "model.json")
+    assert live.exists()
+
+
+@pytest.mark.parametrize(
+    "name", [".model.json.abcd1234.tmp", ".model.json.0123abcd-1.abcd1234.tmp"],
+    ids=["earlier-version", "other-host"],
+)  # fmt: skip
+def test_old_temporary_files_of_this_naming_are_removed_young_ones_kept(fitted, tmp_path, name):
+    old = _temporary(tmp_path, name, age=persistence.STALE_TEMP_SECONDS + 60)
+    young = _temporary(tmp_path, name.replace("abcd1234", "wxyz5678"), age=10)
+    fitted.save(tmp_path / "model.json")
+    assert not old.exists() and young.exists()
+
+
+@pytest.mark.parametrize(
+    "name", [".other.json.abcd1234.tmp", "model.json.abcd1234.tmp", ".model.json.tmp", "notes.txt"]
+)
+def test_files_of_other_names_are_never_removed(fitted, tmp_path, name) -> None:
+    kept = _temporary(tmp_path, name, age=10 * persistence.STALE_TEMP_SECONDS)
+    fitted.save(tmp_path / "model.json")
+    assert kept.exists()
+
+
+def test_an_unwritable_folder_names_the_target_not_the_temporary_file(
+    fitted, tmp_path, monkeypatch
+):
+    # as root every folder is writable, so the refusal the OS would give is simulated
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".model.json.x.tmp"))
+
+    monkeypatch.setattr(persistence.tempfile, "NamedTemporaryFile", refused)
+    target = tmp_path / "model.json"
+    with pytest.raises(ModelFileWriteError) as info:
+        fitted.save(target)
+    assert f"cannot save the model to {target}: Permission denied" in str(info.value)
+    assert ".tmp" not in str(info.value)

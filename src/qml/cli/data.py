@@ -25,9 +25,10 @@ from qml.cli.options import (
     DEFAULT_DATA_NOISE,
     DEFAULT_DATASET,
     DEFAULT_SAMPLES,
+    in_flags,
     plural,
 )
-from qml.errors import DataError, OptionError
+from qml.errors import DataError, OptionError, QmlTypeError, QmlValueError
 from qml.hybrid.datasets import DATASETS, load_dataset
 
 
@@ -82,7 +83,10 @@ def load_data(args: argparse.Namespace) -> Data:
     options = dict(kwargs)
     if "random_state" in accepted:
         kwargs["random_state"] = args.seed
-    X, y = load_dataset(name, **kwargs)
+    try:
+        X, y = load_dataset(name, **kwargs)
+    except (QmlValueError, QmlTypeError) as error:  # a data set option out of its range
+        raise OptionError(f"--dataset {name}: {in_flags(error)}") from None
     names = [f"feature {j}" for j in range(X.shape[1])]
     return Data(name, X, y, names, options)
 
@@ -96,6 +100,7 @@ def read_csv(path: str, target: str | None) -> Data:
     """
     file = Path(path)
     try:
+        _check_csv_size(file)
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"no CSV file at {path}; check the path given to --csv") from None
@@ -159,10 +164,26 @@ def read_csv(path: str, target: str | None) -> Data:
                 f"{path} line {number}: the label ({target!r}) is empty; fill it in or drop the row"
             )
         labels.append(label)
-    y = _labels(labels)
+    y = _labels(labels, path, [number for number, _ in body], target)
     return Data(
         Path(path).name, X, y, [header[j] for j in features], {"csv": str(path), "target": target}
     )
+
+
+#: Memory reading a CSV file takes, in multiples of its size (text, rows of cells, arrays).
+_CSV_FACTOR = 16
+
+
+def _check_csv_size(file: Path) -> None:
+    """Refuse a CSV file too large to read into this machine's available memory."""
+    from qml.simulator.memory import available_memory
+
+    if file.is_file() and file.stat().st_size * _CSV_FACTOR > available_memory():
+        raise DataError(
+            f"{file} is {file.stat().st_size / 2**30:.1f} GiB; reading it takes about "
+            f"{_CSV_FACTOR} times that, more than this machine's available memory; use a "
+            "sample of its rows"
+        )
 
 
 def _csv_number(cell: str, path: str, line: int, column: str) -> float:
@@ -182,13 +203,27 @@ def _csv_number(cell: str, path: str, line: int, column: str) -> float:
     return value
 
 
-def _labels(labels: list[str]) -> np.ndarray:
-    """Class labels as integers when they all are (``"1"``, ``"2.0"``), else as text."""
+#: Integer labels are read as such up to this size (beyond, numpy's int64 would overflow).
+_INT_LABELS = 2**63
+
+
+def _labels(labels: list[str], path: str, numbers: list[int], column: str) -> np.ndarray:
+    """Class labels as integers when they all are (``"1"``, ``"2.0"``), else as text.
+
+    A numeric label that is NaN is a missing value, refused (a ``DataError`` naming the
+    line); whole numbers too large for 64 bits (``1e20``) stay text.
+    """
     try:
         values = [float(label) for label in labels]
     except ValueError:
         return np.array(labels)
-    if all(math.isfinite(v) and v == int(v) for v in values):
+    for value, label, line in zip(values, labels, numbers, strict=True):
+        if math.isnan(value):
+            raise DataError(
+                f"{path} line {line}: the label ({column!r}) is {label!r}, a missing value; fill "
+                "it in or drop the row"
+            )
+    if all(math.isfinite(v) and v == int(v) and abs(v) < _INT_LABELS for v in values):
         return np.array([int(v) for v in values], dtype=np.int64)
     return np.array(labels)
 

@@ -8,7 +8,6 @@ status instead of exiting: 0 success, 2 a wrong command line (``OptionError``),
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from qml.cli.options import (
     check_crosscheck_applies,
     check_options,
     crosscheck_requested,
+    in_flags,
     plural,
     version,
 )
@@ -37,6 +37,7 @@ from qml.hybrid.classifier import QuantumClassifier
 from qml.hybrid.encodings import ENCODINGS
 from qml.hybrid.kernel import QuantumKernelClassifier
 from qml.hybrid.optim import make_optimizer
+from qml.hybrid.persistence import read_kind
 from qml.noise import parse_noise
 
 
@@ -75,11 +76,7 @@ def make_model(args: argparse.Namespace) -> QuantumClassifier | QuantumKernelCla
 def load_model(path: str) -> QuantumClassifier | QuantumKernelClassifier:
     """The model saved at ``path``, of whichever kind its file says."""
     kinds = {cls.__name__: cls for cls in MODELS.values()}
-    try:
-        with open(path, encoding="utf-8") as handle:
-            kind = json.load(handle).get("kind")
-    except (OSError, ValueError, AttributeError):
-        kind = None  # the loader below says what is wrong with the file
+    kind = read_kind(path)  # a file too large, too deep or no JSON is refused here
     if kind not in kinds and kind is not None:
         raise ModelFileError(
             f"{path} holds a {kind!r} model; {NAME} evaluates {' and '.join(kinds)} files"
@@ -124,7 +121,10 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(f"model: {describe_model(clf)}")
         sys.stdout.flush()  # before the progress bar on stderr
         fit_start = time.perf_counter()
-        clf.fit(X_train, y_train)
+        try:
+            clf.fit(X_train, y_train)
+        except QmlError as error:
+            raise in_flags(error) from None
         timings["fit_s"] = time.perf_counter() - fit_start
         if isinstance(clf, QuantumClassifier):
             optimizer = make_optimizer(clf.optimizer)

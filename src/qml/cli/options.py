@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from qml.circuits.library import ANSATZE
-from qml.errors import OptionError
+from qml.errors import OptionError, QmlError
+from qml.hybrid.base import MAX_EPOCHS, MAX_LAYERS, MAX_QUBITS, MAX_SEED
 from qml.hybrid.classifier import QuantumClassifier
 from qml.hybrid.datasets import DATASETS
 from qml.hybrid.encodings import ENCODINGS
@@ -22,6 +24,7 @@ from qml.hybrid.features import FEATURE_STAGES
 from qml.hybrid.kernel import QuantumKernelClassifier
 from qml.hybrid.optim import OPTIMIZERS
 from qml.noise import NOISE_NAMES
+from qml.simulator.measure import MAX_SHOTS
 
 PROG = "python -m qml.train"
 NAME = "qml.train"
@@ -110,10 +113,39 @@ def _number(kind: Callable[[str], Any], test: Callable[[Any], bool], what: str) 
     return convert
 
 
-_positive_int = _number(int, lambda v: v >= 1, "a positive integer")
-_nonnegative_int = _number(int, lambda v: v >= 0, "a non-negative integer")
+def _integer(low: int, high: int) -> Callable:
+    """An int in ``[low, high]`` (``low`` 0 or 1), the range stated when refused."""
+    power = high >= 2**20 and high & (high - 1) == 0
+    shown = f"2**{high.bit_length() - 1}" if power else str(high)
+    kind = "a positive integer" if low == 1 else "a non-negative integer"
+    return _number(int, lambda v: low <= v <= high, f"{kind} up to {shown}")
+
+
+def _path(text: str) -> str:
+    """A file or folder path: not empty, no NUL character."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a path (it holds a NUL character)")
+    return text
+
+
+#: Largest --samples: a synthetic data set of this many rows is made in well under a minute.
+MAX_SAMPLES = 10_000_000
+#: Largest --data-noise: the built-in data sets span about 1, so more is noise alone.
+MAX_DATA_NOISE = 1e3
+
+_seed = _integer(0, MAX_SEED)
+_samples = _integer(1, MAX_SAMPLES)
+_qubits = _integer(1, MAX_QUBITS)
+_layers = _integer(1, MAX_LAYERS)
+_epochs = _integer(1, MAX_EPOCHS)
+_batch = _integer(1, MAX_SAMPLES)
+_shots = _integer(1, MAX_SHOTS)
 _positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
-_nonnegative_float = _number(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+_data_noise = _number(
+    float, lambda v: 0 <= v <= MAX_DATA_NOISE, f"a standard deviation in [0, {MAX_DATA_NOISE:g}]"
+)
 _fraction = _number(float, lambda v: 0 < v <= 1, "a fraction in (0, 1]")
 
 
@@ -140,20 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--samples",
-        type=_positive_int,
+        type=_samples,
         metavar="N",
         help=f"number of samples of a synthetic data set (default {DEFAULT_SAMPLES}; parity: "
         "the full table of 16 bit strings; iris has a fixed 150)",
     )
     data.add_argument(
         "--data-noise",
-        type=_nonnegative_float,
+        type=_data_noise,
         metavar="SIGMA",
         help="standard deviation of the Gaussian noise added to moons, circles or xor "
         f"(default {DEFAULT_DATA_NOISE})",
     )
     data.add_argument(
         "--csv",
+        type=_path,
         metavar="PATH",
         help="train on your own data: a CSV file with a header row, numeric feature columns "
         "and a label column named by --target (instead of --dataset)",
@@ -172,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--seed",
-        type=_nonnegative_int,
+        type=_seed,
         default=DEFAULT_SEED,
         metavar="N",
         help=f"seed of the data, the split, the model's initial weights and shots (default "
@@ -189,14 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument(
         "--qubits",
-        type=_positive_int,
+        type=_qubits,
         metavar="N",
         help=f"qubits of the circuit (default {vqc['n_qubits']}); the features are reduced by "
         "PCA or repeated to match",
     )
     model.add_argument(
         "--layers",
-        type=_positive_int,
+        type=_layers,
         metavar="N",
         help=f"vqc: ansatz layers, each preceded by the encoding (default {vqc['n_layers']}); "
         f"kernel: repetitions of the zz or iqp feature map (default {kernel['reps']})",
@@ -224,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     training = parser.add_argument_group("training (vqc)")
     training.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=_epochs,
         metavar="N",
         help=f"the training budget (default {vqc['epochs']}): passes over the training data "
         "for adam, sgd and spsa, where early stopping on a "
@@ -234,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     training.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=_batch,
         metavar="N",
         help=f"samples per gradient step (default {vqc['batch_size']})",
     )
@@ -258,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     files = parser.add_argument_group("files")
     files.add_argument(
         "--out",
+        type=_path,
         metavar="DIR",
         help="write model.json (the trained model), metrics.json (data, options, accuracies, "
         "timings, history), training.png (loss and accuracy per epoch; vqc only) and, for "
@@ -266,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     files.add_argument(
         "--load",
+        type=_path,
         metavar="MODEL",
         help="evaluate a saved model file (vqc or kernel, as written by --out) on the test "
         "split of --dataset or --csv instead of training; use the data options (and --seed) "
@@ -282,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--shots",
-        type=_positive_int,
+        type=_shots,
         metavar="N",
         help="estimate each <Z_i> from N measurement shots per test sample instead of exactly",
     )
@@ -304,6 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     return parser
+
+
+#: Estimator and data set options as the command line names them, for messages.
+_FLAG_OF = {"learning_rate": "--lr", "n_qubits": "--qubits", "n_layers": "--layers",
+            "batch_size": "--batch-size", "n_samples": "--samples"}  # fmt: skip
+_OPTION_NAME = re.compile(rf"(?<![\w-])({'|'.join(_FLAG_OF)})(?!\w)")
+
+
+def in_flags(error: QmlError) -> QmlError:
+    """``error`` with the estimator's option names in its message as this command's flags."""
+    message = _OPTION_NAME.sub(lambda match: _FLAG_OF[match[1]], str(error))
+    return error if message == str(error) else type(error)(message)
 
 
 def version() -> str:

@@ -238,7 +238,14 @@ def write_outputs(
                 "note: training.png skipped: the kernel model is solved in one step and has "
                 "no epochs"
             )
-        if data.X.shape[1] == 2:
+        with np.errstate(over="ignore"):  # a plane wider than float64 cannot be drawn
+            drawable = bool(np.isfinite(np.ptp(data.X, axis=0) * 1.2).all())
+        if data.X.shape[1] == 2 and not drawable:
+            notes.append(
+                f"note: decision_boundary.png skipped: the features of {data.name} span more "
+                "than a float64 grid can hold"
+            )
+        elif data.X.shape[1] == 2:
             sets = [("train", X_train, y_train, "o"), ("test", X_test, y_test, "^")]
             sets = [s for s in sets if len(s[1])]
             accuracy = metrics["test_accuracy"]

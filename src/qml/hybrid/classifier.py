@@ -11,16 +11,28 @@ in ``fit``, ``random_state`` makes ``fit`` reproducible.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.utils.validation import check_random_state
 
 from qml.circuits.library import ANSATZE
-from qml.errors import ModelFileError, OptionError
+from qml.errors import (
+    ModelFileError,
+    OptionError,
+    QmlError,
+    QmlTypeError,
+    QmlValueError,
+    is_choice,
+)
 from qml.hybrid.base import (
+    MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_QUBITS,
     Boolean,
     Check,
     Constraint,
@@ -29,27 +41,79 @@ from qml.hybrid.base import (
     NotFittedError,
     OneOf,
     Optional,
+    RandomState,
     Real,
+    file_history,
+    seed_from,
+    show,
 )
 from qml.hybrid.encodings import ENCODINGS
 from qml.hybrid.features import FEATURE_STAGES
 from qml.hybrid.model import Architecture, HybridModel, softmax
 from qml.hybrid.optim import OPTIMIZERS, SCHEDULES, Optimizer, learning_rate, make_optimizer
 from qml.hybrid.persistence import read_model, write_model
+from qml.simulator.measure import MAX_SHOTS
 from qml.simulator.memory import available_memory, check_fits
 
-__all__ = ["MIN_VALIDATION_SIZE", "PREDICT_CHUNK", "NotFittedError", "QuantumClassifier"]
+__all__ = [
+    "MAX_PARAMETER",
+    "MIN_VALIDATION_SIZE",
+    "PREDICT_CHUNK",
+    "NotFittedError",
+    "QuantumClassifier",
+]
 
 #: Rows per pass when predicting (fewer if memory is short), so memory stays bounded.
 PREDICT_CHUNK = 4096
+#: Largest |parameter| of a trained model: float64 angles beyond it carry no phase (their
+#: spacing is about a radian), so training that gets there has diverged, and a model file
+#: holding more is corrupted.
+MAX_PARAMETER = 1e15
 #: Early stopping judges on at least this many held-out rows (see ``QuantumClassifier``).
 MIN_VALIDATION_SIZE = 10
 #: True until the first training loop of this process has started (it compiles the kernels).
 _FIRST_FIT = [True]
 
 
-def _is_noise(value: Any) -> bool:
-    return value is None or isinstance(value, str) or hasattr(value, "channels_after")
+@dataclass(frozen=True)
+class _Noise(Constraint):
+    """None, a ``qml.noise.NoiseModel``, or a noise spec that parses (``"depolarizing=0.02"``)."""
+
+    def check(self, name: str, value: Any) -> None:
+        """Refuse other values, and specs that do not parse (``OptionError`` saying why)."""
+        if value is None or hasattr(value, "channels_after"):
+            return
+        if not isinstance(value, str):
+            raise QmlValueError(f"{name} must be None, a spec such as 'depolarizing=0.02', or a "
+                                f"qml.noise.NoiseModel, got {show(value)}")  # fmt: skip
+        from qml.noise import parse_noise
+
+        try:
+            parse_noise(value)
+        except OptionError as error:
+            raise OptionError(f"{name}: {error}") from None
+
+
+def _is_verbosity(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    return isinstance(value, numbers.Integral) and value >= 0
+
+
+def _generator(seed: Any) -> np.random.Generator:
+    """A Generator from an evaluation ``seed``: None, an int >= 0, or a Generator (used as is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and not (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and seed >= 0
+    ):
+        raise QmlValueError(f"seed must be None, an int >= 0 or a numpy.random.Generator, got "
+                            f"{show(seed)}")  # fmt: skip
+    return np.random.default_rng(None if seed is None else int(seed))
+
+
+class _Diverged(QmlValueError):
+    """Training reached a non-finite loss or parameters (``fit`` re-raises it with advice)."""
 
 
 class _Rows:
@@ -62,22 +126,51 @@ class _Rows:
         self.model, self.inputs, self.targets, self.shots, self.rng = (
             model, inputs, targets, shots, rng)  # fmt: skip
 
+    # the simulator refuses non-finite angles, and a non-finite loss is caught here: a step
+    # that diverged costs nothing to detect while training goes well
     def loss(self, vector: np.ndarray) -> tuple[float, np.ndarray]:
-        return self.model.loss(vector, self.inputs, self.targets, self.shots, self.rng)
+        try:
+            loss, logits = self.model.loss(vector, self.inputs, self.targets, self.shots, self.rng)
+        except QmlValueError:
+            _check_finite(vector)  # diverged parameters, or else the error as it was
+            raise
+        if not math.isfinite(loss):
+            raise _Diverged(f"the loss became {loss}")
+        return loss, logits
 
     def loss_and_gradient(self, vector: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        return self.model.loss_and_gradient(vector, self.inputs, self.targets)
+        try:
+            loss, gradient, logits = self.model.loss_and_gradient(vector, self.inputs, self.targets)
+        except QmlValueError:
+            _check_finite(vector)
+            raise
+        if not math.isfinite(loss):
+            raise _Diverged(f"the loss became {loss}")
+        return loss, gradient, logits
+
+
+def _check_finite(vector: np.ndarray) -> None:
+    """Raise ``_Diverged`` for non-finite parameters, or parameters beyond ``MAX_PARAMETER``."""
+    if not np.isfinite(vector).all():
+        raise _Diverged("the parameters became NaN or infinite")
+    if np.abs(vector).max(initial=0.0) > MAX_PARAMETER:
+        raise _Diverged(f"the parameters grew beyond {MAX_PARAMETER:g}")
 
 
 class QuantumClassifier(HybridEstimator):
     """A hybrid quantum-classical classifier (binary and multi-class).
 
+    Every option is checked in ``fit`` (and ``load``), with a ``QmlError`` naming
+    the option and its valid values.
+
     Parameters
     ----------
     n_qubits : int
-        Qubits of the circuit; features are reduced (PCA) or repeated to match.
+        Qubits of the circuit, 1 to ``MAX_QUBITS`` (40; the memory guard decides what
+        fits here); features are reduced (PCA) or repeated to match.
     n_layers : int
-        Ansatz layers (with ``reuploading``, the encoding precedes each).
+        Ansatz layers, 1 to ``MAX_LAYERS`` (1000) (with ``reuploading``, the encoding
+        precedes each).
     encoding : "angle", "zz", "iqp" or "amplitude" (any name in
         ``qml.hybrid.encodings.ENCODINGS``)
     ansatz : "hardware_efficient", "real_amplitudes", "efficient_su2" or
@@ -91,11 +184,14 @@ class QuantumClassifier(HybridEstimator):
         weights and offsets from all features to that layer's angles, the form of
         Pérez-Salinas et al. 2020).
     optimizer : "adam", "sgd" (with ``momentum``), "spsa", "L-BFGS-B" or "COBYLA"
-    learning_rate, lr_schedule, momentum : step size, its schedule over epochs
-        ("constant", "cosine", "exponential"), SGD's momentum.
-    epochs : the training budget. For the mini-batch optimizers (adam, sgd, spsa)
-        passes over the training data; for L-BFGS-B iterations; for COBYLA, which
-        makes one objective evaluation per iteration, 10 evaluations per epoch.
+    learning_rate, lr_schedule, momentum : step size (finite, >= 0), its schedule over
+        epochs ("constant", "cosine", "exponential"), SGD's momentum (in [0, 1)). A
+        training whose loss or parameters become non-finite (or pass ``MAX_PARAMETER``)
+        stops with a ``QmlValueError`` saying which option to lower.
+    epochs : the training budget, 1 to ``MAX_EPOCHS`` (10**6). For the mini-batch
+        optimizers (adam, sgd, spsa) passes over the training data; for L-BFGS-B
+        iterations; for COBYLA, which makes one objective evaluation per iteration,
+        10 evaluations per epoch.
     batch_size : samples per step (mini-batch optimizers).
     validation_fraction, early_stopping, patience : hold out this fraction, but never
         fewer than ``MIN_VALIDATION_SIZE`` (10) rows, and stop when its loss has not
@@ -110,8 +206,8 @@ class QuantumClassifier(HybridEstimator):
         or a ``qml.noise.NoiseModel``
         Train (forward and exact gradients, by density-matrix parameter shift) and
         predict under this noise. Costs a density matrix (4**n) per sample.
-    random_state : int, RandomState, Generator or None
-    verbose : bool
+    random_state : int in [0, 2**32 - 1], RandomState, Generator or None
+    verbose : bool (or a verbosity level >= 0)
         Show a progress bar with loss and accuracy per epoch.
 
     Attributes
@@ -123,23 +219,25 @@ class QuantumClassifier(HybridEstimator):
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "n_qubits": Integer(1),
-        "n_layers": Integer(1),
-        "epochs": Integer(1),
+        "n_qubits": Integer(1, MAX_QUBITS),
+        "n_layers": Integer(1, MAX_LAYERS),
+        "epochs": Integer(1, MAX_EPOCHS),
         "batch_size": Integer(1),
         "patience": Integer(1),
         "encoding": OneOf(ENCODINGS),
-        "ansatz": OneOf(tuple(ANSATZE)),
+        "ansatz": OneOf(ANSATZE),
         "features": OneOf(FEATURE_STAGES),
         "optimizer": OneOf(OPTIMIZERS),
         "lr_schedule": OneOf(SCHEDULES),
         "learning_rate": Real(0.0),
         "momentum": Real(0.0, 1.0),
         "validation_fraction": Real(0.0, 1.0),
-        "shots": Optional(Integer(1)),
-        "noise": Check(_is_noise, "None, a spec such as 'depolarizing=0.02', or a NoiseModel"),
+        "shots": Optional(Integer(1, MAX_SHOTS)),
+        "noise": _Noise(),
         "reuploading": Boolean(),
         "early_stopping": Boolean(),
+        "random_state": RandomState(),
+        "verbose": Check(_is_verbosity, "True, False or a verbosity level >= 0"),
     }
     _fitted_attribute: ClassVar[str] = "params_"
     _layers_option: ClassVar[str | None] = "n_layers"
@@ -221,23 +319,50 @@ class QuantumClassifier(HybridEstimator):
     def fit(self, X: Any, y: Any) -> QuantumClassifier:
         """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` ``(n_samples,)``."""
         self._check_options()
+        self._forget_fit()  # a fit that fails leaves the estimator unfitted, not half-refitted
         X, targets = self._check_targets(X, y)
         arch = self._architecture(len(self.classes_))
         optimizer = make_optimizer(self.optimizer, self.momentum)
         # a mini-batch of states and their adjoint copies must fit (prediction adapts its chunks)
-        check_fits(self.n_qubits * (1 if self.noise is None else 2), self.batch_size, copies=3)
-        rng = np.random.default_rng(check_random_state(self.random_state).randint(2**31))
+        batch = min(self.batch_size, len(targets))
+        check_fits(self.n_qubits * (1 if self.noise is None else 2), batch, copies=3)
+        rng = np.random.default_rng(seed_from(self.random_state))
         train, valid = self._split(targets, rng, optimizer)
         start = self._fit_inputs(X[train])
         self.model_ = self._make_model(arch, self.n_features_in_)
         inputs = self._inputs(X)
         vector = self.model_.initial(rng, start)
-        if optimizer.full_batch:
-            vector = self._fit_full_batch(optimizer, vector, inputs[train], targets[train], rng)
-        else:
-            vector = self._fit_loop(optimizer, vector, inputs, targets, train, valid, rng)
+        try:
+            # an overflow shows as non-finite numbers, refused below with advice; numpy's
+            # warnings about it would only add noise
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if optimizer.full_batch:
+                    vector = self._fit_full_batch(
+                        optimizer, vector, inputs[train], targets[train], rng
+                    )
+                else:
+                    vector = self._fit_loop(optimizer, vector, inputs, targets, train, valid, rng)
+            _check_finite(vector)
+        except _Diverged as error:
+            raise self._diverged(error, optimizer) from None
         self.params_ = vector
         return self
+
+    def _diverged(self, error: _Diverged, optimizer: Optimizer) -> QmlValueError:
+        """The error of a training that diverged, saying which option to change."""
+        epoch = len(getattr(self, "history_", [])) + 1
+        where = f"in {optimizer.unit} {epoch}" if optimizer.full_batch else f"in epoch {epoch}"
+        if optimizer.full_batch:
+            advice = (f"optimizer={self.optimizer!r} has no learning rate: try optimizer='adam', "
+                      "or rescale the features")  # fmt: skip
+        else:
+            advice = (f"lower learning_rate (now {self.learning_rate:g}; try "
+                      f"{self.learning_rate / 10:g}, or the default 0.05)")  # fmt: skip
+            if self.optimizer == "sgd" and self.momentum > 0:
+                advice += f" or momentum (now {self.momentum:g})"
+        return QmlValueError(
+            f"training diverged: {error} {where}, so there is no trained model; {advice}"
+        )
 
     def _split(
         self, targets: np.ndarray, rng: np.random.Generator, optimizer: Optimizer
@@ -262,7 +387,14 @@ class QuantumClassifier(HybridEstimator):
             rows = rng.permutation(np.flatnonzero(targets == label))
             valid.extend(rows[: round(n_valid * len(rows) / n)])
         valid = np.sort(np.array(valid, dtype=np.int64))
-        return np.setdiff1d(everything, valid), valid
+        train = np.setdiff1d(everything, valid)
+        if len(np.unique(targets[train])) < len(np.unique(targets)):
+            raise QmlValueError(
+                f"validation_fraction={self.validation_fraction:g} holds out {len(valid)} of "
+                f"{n} rows, leaving no training row of some class; lower validation_fraction "
+                "(default 0.1) or pass more rows"
+            )
+        return train, valid
 
     def _progress(self, total: int, description: str) -> Any:
         if self.verbose:
@@ -364,15 +496,19 @@ class QuantumClassifier(HybridEstimator):
         noise: Any = None,
         shots: int | None = None,
         backend: str = "qml",
+        **unknown: Any,
     ) -> np.ndarray:
-        if noise is not None or shots is not None or backend != "qml":
+        if unknown:
+            raise QmlTypeError(f"unknown option(s) {', '.join(unknown)}; the evaluation options "
+                               "are noise, shots, seed and backend (see readout)")  # fmt: skip
+        if noise is not None or shots is not None or not is_choice(backend, ("qml",)):
             z = self.readout(X, noise=noise, shots=shots, seed=seed, backend=backend)
             head = self.model_.unflatten(self.params_)
             return z @ head["head_weight"].T + head["head_bias"]
         self._check_fitted()
         X = self._validate(X, reset=False)
         inputs = self._inputs(X)
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         chunk = self._chunk()
         chunks = [
             self.model_.logits(self.params_, inputs[i : i + chunk], self.shots, rng)
@@ -414,9 +550,7 @@ class QuantumClassifier(HybridEstimator):
         under a ``qml.noise.NoiseModel`` from shots, on qml's density-matrix
         simulator or (``backend="aer"``) on qiskit-aer; see ``readout``.
         """
-        from sklearn.metrics import accuracy_score
-
-        return float(accuracy_score(y, self.predict(X, **evaluation), sample_weight=sample_weight))
+        return self._accuracy(X, y, sample_weight, lambda rows: self.predict(rows, **evaluation))
 
     def readout(
         self,
@@ -439,8 +573,8 @@ class QuantumClassifier(HybridEstimator):
         from qml.circuits.observables import Pauli
         from qml.simulator import expectation
 
-        if backend not in ("qml", "aer"):
-            raise OptionError(f"unknown backend {backend!r}; choose 'qml' or 'aer'")
+        if not is_choice(backend, ("qml", "aer")):
+            raise OptionError(f"unknown backend {show(backend)}; choose 'qml' or 'aer'")
         rows = self.readout_params(X)  # checks the model is fitted and X its width
         circuit = self.model_.circuit
         if isinstance(noise, str):
@@ -449,7 +583,7 @@ class QuantumClassifier(HybridEstimator):
             noise = noise_from_spec(noise, circuit)
         n = circuit.num_qubits
         observables = [Pauli.on("Z", [q], n) for q in range(n)]
-        rng = np.random.default_rng(seed)
+        rng = _generator(seed)
         if backend == "aer":
             run = _aer_readout(circuit, observables, shots, noise, rng)
         else:
@@ -493,30 +627,47 @@ class QuantumClassifier(HybridEstimator):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> QuantumClassifier:
-        """A fitted classifier read from a file written by ``save`` (checked before use)."""
-        config, state, arrays = read_model(path, cls.__name__)
+        """A fitted classifier read from a file written by ``save`` (checked before use).
+
+        Every field is validated before anything is built from it (``ModelFileError``
+        naming the field): the configuration within the constructor's limits, the
+        classes, the arrays' dtypes, shapes and finiteness.
+        """
+        config, state, arrays = read_model(path, cls.__name__, _ARRAYS)
+        clf = cls._configured(config, path)
+        classes, n_features, names, notes = clf._restore_state(state, path, ("history", "n_iter"))
+        history, n_iter = file_history(state["history"], state["n_iter"], path)
         try:
-            clf = cls(**config)
-            clf._check_options()
-            classes, n_features, names = clf._restore_state(state)
-            model = clf._make_model(clf._architecture(len(classes)), n_features)
-            if arrays["params"].shape != (model.size,):
-                raise ModelFileError(
-                    f"{path}: params has shape {arrays['params'].shape}, but this model "
-                    f"needs {(model.size,)}; the file is corrupted"
-                )
-            input_map = clf._file_input_map(arrays, n_features, path)
-            history, n_iter = state["history"], int(state["n_iter"])
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
-                                 "corrupted or from an incompatible qml") from None  # fmt: skip
+            arch = clf._architecture(len(classes))
+        except QmlError as error:
+            raise ModelFileError(f"{path}: config: {error}; the file is corrupted") from None
+        # the input map bounds n_features by the data the file really holds, before the
+        # model (whose size grows with n_features) is built
+        input_map = clf._file_input_map(arrays, n_features, path)
+        try:
+            model = clf._make_model(arch, n_features)
+        except QmlError as error:  # a noise spec that does not apply to the circuit
+            raise ModelFileError(f"{path}: config: {error}; the file is corrupted") from None
+        if arrays["params"].shape != (model.size,):
+            raise ModelFileError(
+                f"{path}: params has shape {arrays['params'].shape}, but this model "
+                f"needs {(model.size,)}; the file is corrupted"
+            )
+        if np.abs(arrays["params"]).max(initial=0.0) > MAX_PARAMETER:
+            raise ModelFileError(
+                f"{path}: params holds values beyond {MAX_PARAMETER:g} (largest "
+                f"{np.abs(arrays['params']).max():.3g}), which no training keeps; the file is "
+                "corrupted"
+            )
         # everything checked: only now does the object get its fitted state
-        clf._set_common(classes, n_features, names, state.get("notes"))
+        clf._set_common(classes, n_features, names, notes)
         clf.model_, clf.input_map_ = model, input_map
         clf.params_, clf.history_, clf.n_iter_ = arrays["params"], history, n_iter
         return clf
+
+
+#: The arrays of a classifier's model file: dtype and number of dimensions.
+_ARRAYS = {"params": ("<f8", 1), "input_matrix": ("<f8", 2), "input_offset": ("<f8", 1)}
 
 
 def _aer_readout(

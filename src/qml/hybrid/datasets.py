@@ -42,6 +42,8 @@ Dataset = tuple[np.ndarray, np.ndarray]
 
 #: Largest ``n_bits`` for which ``parity`` lists every bit string.
 MAX_PARITY_TABLE_BITS = 20
+#: Working copies of the data a generator may hold at once (memory check before making it).
+_COPIES = 4
 
 
 # -- argument checks -----------------------------------------------------------------------
@@ -76,6 +78,39 @@ def _nonnegative(value: Any, what: str) -> float:
     return float(value)
 
 
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise QmlTypeError(f"{what} must be True or False, got {value!r:.60}")
+    return bool(value)
+
+
+def _check_size(rows: int, columns: int) -> None:
+    """Refuse, before allocating, a data set that would not fit in memory (a few copies)."""
+    from qml.errors import StateTooLargeError
+    from qml.simulator.memory import available_memory
+
+    needed = rows * (columns + 1) * 8 * _COPIES  # exact integers: any size is refused cleanly
+    available = available_memory()
+    if needed > available:
+        raise StateTooLargeError(
+            f"a data set of {rows} samples x {columns} features needs about "
+            f"{needed / 2**30:.3g} GiB while it is made ({_COPIES} copies of float64), but only "
+            f"{available / 2**30:.3g} GiB of memory is available; ask for fewer samples or "
+            "features"
+        )
+
+
+def _reals(value: Any, what: str) -> np.ndarray:
+    """``value`` as a finite float64 array, or a ``QmlError`` naming ``what``."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise QmlTypeError(f"{what} must be real numbers, got {value!r:.60}") from None
+    if not np.isfinite(array).all():
+        raise QmlValueError(f"{what} must be finite, got {value!r:.60}")
+    return array
+
+
 def _finish(
     X: np.ndarray, y: np.ndarray, rng: np.random.Generator, noise: float, shuffle: bool
 ) -> Dataset:
@@ -83,7 +118,13 @@ def _finish(
         order = rng.permutation(len(y))
         X, y = X[order], y[order]
     if noise:
-        X = X + rng.normal(scale=noise, size=X.shape)
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = X + rng.normal(scale=noise, size=X.shape)
+    if not np.isfinite(X).all():
+        raise QmlValueError(
+            "the data overflow float64 (noise, centres or spreads near 1e308); use values "
+            "of sensible size"
+        )
     return X.astype(np.float64, copy=False), y.astype(np.int64, copy=False)
 
 
@@ -105,6 +146,8 @@ def moons(
     """
     n = _count(n_samples, "n_samples")
     noise = _nonnegative(noise, "noise")
+    shuffle = _flag(shuffle, "shuffle")
+    _check_size(n, 2)
     rng = _rng(random_state)
     n_upper = n // 2
     t_upper = np.linspace(0, math.pi, n_upper)
@@ -139,6 +182,8 @@ def circles(
     factor = _nonnegative(factor, "factor")
     if factor >= 1:
         raise QmlValueError(f"factor is the inner radius and must be < 1, got {factor}")
+    shuffle = _flag(shuffle, "shuffle")
+    _check_size(n, 2)
     rng = _rng(random_state)
     n_outer = n // 2
     t_outer = np.linspace(0, 2 * math.pi, n_outer, endpoint=False)
@@ -167,6 +212,7 @@ def xor(
     """
     n = _count(n_samples, "n_samples")
     noise = _nonnegative(noise, "noise")
+    _check_size(n, 2)
     rng = _rng(random_state)
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = (X[:, 0] > 0) ^ (X[:, 1] > 0)
@@ -197,7 +243,9 @@ def parity(
         index = np.arange(2**bits)
         X = (index[:, None] >> np.arange(bits)[None, :]) & 1
     else:
-        X = _rng(random_state).integers(0, 2, size=(_count(n_samples, "n_samples"), bits))
+        n = _count(n_samples, "n_samples")
+        _check_size(n, bits)
+        X = _rng(random_state).integers(0, 2, size=(n, bits))
     return X.astype(np.float64), (X.sum(axis=1) % 2).astype(np.int64)
 
 
@@ -220,30 +268,33 @@ def blobs(
     remainder. Returns ``X`` ``(n_samples, n_features)``, ``y`` blob indices.
     """
     n = _count(n_samples, "n_samples")
+    shuffle = _flag(shuffle, "shuffle")
     rng = _rng(random_state)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count(centers, "centers")
         d = _count(n_features, "n_features")
-        low, high = (float(v) for v in center_box)
-        if not low <= high:
+        box = _reals(center_box, "center_box")
+        if box.shape != (2,) or not box[0] <= box[1]:
             raise QmlValueError(
-                f"center_box must be (low, high) with low <= high, got {center_box}"
+                f"center_box must be (low, high) with low <= high, got {center_box!r:.60}"
             )
-        means = rng.uniform(low, high, size=(k, d))
+        _check_size(max(n, k), d)
+        means = rng.uniform(box[0], box[1], size=(k, d))
     else:
-        means = np.asarray(centers, dtype=np.float64)
+        means = _reals(centers, "centers")
         if means.ndim != 2 or means.shape[0] < 1 or means.shape[1] < 1:
             raise QmlValueError(
                 f"centers must be an int or an array (n_classes, n_features), got shape "
                 f"{means.shape}"
             )
         k = means.shape[0]
-    std = np.asarray(cluster_std, dtype=np.float64)
+        _check_size(n, means.shape[1])
+    std = _reals(cluster_std, "cluster_std")
     if std.ndim > 1 or std.size not in (1, k):
-        raise QmlValueError(f"cluster_std needs one value or {k} values, got {cluster_std!r}")
+        raise QmlValueError(f"cluster_std needs one value or {k} values, got {cluster_std!r:.60}")
     std = np.broadcast_to(std.reshape(-1), (k,))
-    if not np.all(np.isfinite(std)) or np.any(std < 0):
-        raise QmlValueError(f"cluster_std must be finite and >= 0, got {cluster_std!r}")
+    if np.any(std < 0):
+        raise QmlValueError(f"cluster_std must be >= 0, got {cluster_std!r:.60}")
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
     y = np.repeat(np.arange(k), sizes)
@@ -265,6 +316,8 @@ def iris(*, classes: Sequence[int] | None = None) -> Dataset:
     X, y = X.astype(np.float64), y.astype(np.int64)
     if classes is None:
         return X, y
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence | np.ndarray):
+        raise QmlTypeError(f"classes must be a list of species (0, 1, 2), got {classes!r:.60}")
     chosen = [_count(c, "each of classes", 0) for c in classes]
     if not chosen or len(set(chosen)) != len(chosen) or max(chosen) > 2:
         raise QmlValueError(
@@ -290,6 +343,7 @@ def circle(
     ``{0, 1}`` (about half each).
     """
     n = _count(n_samples, "n_samples")
+    _check_size(n, 2)
     rng = _rng(random_state)
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = np.einsum("ij,ij->i", X, X) < 2 / math.pi
@@ -368,12 +422,20 @@ def ad_hoc(
     gap = _nonnegative(gap, "gap")
     if gap >= 1:
         raise QmlValueError(f"gap must be below 1 (|<O>| <= 1, no point would qualify), got {gap}")
+    shuffle = _flag(shuffle, "shuffle")
+    _check_size(n, d)
     rng = _rng(random_state)
     observable = _ad_hoc_observable(d, rng)
     count = AD_HOC_GRID[d]
     axis = np.linspace(0, 2 * math.pi, count, endpoint=False)
     grid = np.stack(np.meshgrid(*[axis] * d, indexing="ij"), axis=-1).reshape(-1, d)
     table = ad_hoc_labels(grid, observable, gap).reshape((count,) * d)
+    for label in (1, -1):
+        if not np.any(table == label):  # the draws below would never end
+            raise QmlValueError(
+                f"no grid point has |<O>| above gap={gap} for this observable (random_state "
+                f"{random_state!r:.30}); use a smaller gap (the paper's is 0.3)"
+            )
     sizes = (n // 2, n - n // 2)
     found: list[np.ndarray] = []
     for label, size in zip((1, -1), sizes, strict=True):

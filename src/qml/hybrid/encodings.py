@@ -85,6 +85,8 @@ def register_encoding(encoding: Encoding) -> Encoding:
     """Add ``encoding`` to the registry (replacing one of the same name); returns it."""
     if not isinstance(encoding, Encoding):
         raise OptionError(f"expected an Encoding record, got {type(encoding).__name__}")
+    if not isinstance(encoding.name, str) or not encoding.name:
+        raise OptionError(f"an Encoding's name must be a non-empty str, got {encoding.name!r:.40}")
     _REGISTRY[encoding.name] = encoding
     return encoding
 

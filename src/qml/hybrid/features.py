@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qml.errors import DataError, OptionError
+from qml.errors import DataError, OptionError, QmlTypeError
 from qml.hybrid.encodings import ENCODINGS, Encoding
 
 
@@ -64,12 +64,36 @@ class AffineMap:
 
 
 def standardizer(X: np.ndarray) -> AffineMap:
-    """Zero mean and unit variance per column (scikit-learn's ``StandardScaler``)."""
+    """Zero mean and unit variance per column (scikit-learn's ``StandardScaler``).
+
+    Columns are first divided by a power of two near their largest ``|value|``, which is
+    exact, so the map is the same as ``StandardScaler``'s wherever that one works, and
+    features of any finite size (``1e300``, whose squares overflow, or ``1e-300``) are
+    standardised too. Features so small that ``1 / std`` overflows (subnormal numbers)
+    are refused with a ``DataError``.
+    """
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(X)
-    scale = np.asarray(scaler.scale_, dtype=np.float64)
-    return AffineMap(np.diag(1.0 / scale), -scaler.mean_ / scale)
+    peak = np.max(np.abs(X), axis=0) if len(X) else np.zeros(X.shape[1])
+    # e with peak < 2**e: X * 2**-e lies in (-1, 1), and ldexp scales exactly (2**e itself
+    # would overflow for features near 1.8e308, and 2**-e for tiny ones)
+    exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
+    scaler = StandardScaler().fit(np.ldexp(X, -exponent))
+    scaled = np.asarray(scaler.scale_, dtype=np.float64)
+    # a scaled column's spread is below 1: exactly 1 is StandardScaler's mark of a constant
+    # column, whose scale stays 1 as it would unscaled
+    scale = np.where(scaled == 1.0, 1.0, np.ldexp(scaled, exponent))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        matrix, offset = 1.0 / scale, -np.ldexp(scaler.mean_, exponent) / scale
+    if not np.isfinite(matrix).all():
+        columns = np.flatnonzero(~np.isfinite(matrix))
+        raise DataError(
+            f"feature column(s) {', '.join(map(str, columns[:5]))} of X are too small to "
+            f"standardise (spread {scale[columns[0]]:.3g}: 1 / spread overflows); rescale "
+            "those features (e.g. multiply them by 1e300) or drop them"
+        )
+
+    return AffineMap(np.diag(matrix), offset)
 
 
 def fit_fixed_map(
@@ -241,6 +265,8 @@ _STAGES: dict[str, FeatureStage] = {}
 
 def register_feature_stage(stage: FeatureStage) -> FeatureStage:
     """Add ``stage`` to ``FEATURE_STAGES`` (replacing one of the same name); returns it."""
+    if not isinstance(stage, FeatureStage) or not isinstance(stage.name, str) or not stage.name:
+        raise QmlTypeError(f"expected a FeatureStage record with a name, got {stage!r:.60}")
     _STAGES[stage.name] = stage
     return stage
 

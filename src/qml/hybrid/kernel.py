@@ -14,16 +14,36 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from qml.errors import DataError, ModelFileError
-from qml.hybrid.base import Check, Constraint, HybridEstimator, Integer, OneOf, Real
+from qml.errors import DataError, ModelFileError, OptionError, QmlError, QmlTypeError
+from qml.hybrid.base import (
+    MAX_LAYERS,
+    MAX_QUBITS,
+    Check,
+    Constraint,
+    HybridEstimator,
+    Integer,
+    OneOf,
+    RandomState,
+    Real,
+    show,
+)
 from qml.hybrid.encodings import ENCODINGS, get_encoding
-from qml.hybrid.features import FEATURE_STAGES, get_feature_stage
+from qml.hybrid.features import FEATURE_STAGES, check_features, get_feature_stage
 from qml.hybrid.persistence import read_model, write_model
 from qml.simulator.memory import check_fits
 from qml.simulator.statevector import simulate
 
 #: States simulated per call, so memory stays bounded for any number of points.
 STATE_CHUNK = 4096
+#: Largest SVM regularisation ``C``: libsvm's time grows with it (kernel values lie in [0, 1]).
+MAX_C = 1e6
+#: The arrays of a kernel model file: dtype and number of dimensions.
+_ARRAYS = {
+    "input_matrix": ("<f8", 2), "input_offset": ("<f8", 1), "train_real": ("<f8", 2),
+    "train_imag": ("<f8", 2), "train_targets": ("<i8", 1),
+}  # fmt: skip
+#: How far a stored training state's squared norm may be from 1 (simulated states: ~1e-14).
+NORM_TOLERANCE = 1e-8
 
 
 class QuantumKernel:
@@ -33,18 +53,26 @@ class QuantumKernel:
     ``"amplitude"`` the amplitude vectors of length ``2**n_qubits``): what
     ``ENCODINGS[encoding].width(n_qubits)`` says. ``qk(X, Y)`` returns the
     ``(len(X), len(Y))`` Gram matrix; ``qk(X)`` uses ``Y = X``. ``options`` go to
-    the encoding (``reps``, ``entanglement``, ...).
+    the encoding (``reps``, ``entanglement``, ...); one it does not take is an
+    ``OptionError``. Rows must be finite real numbers (``DataError`` otherwise).
     """
 
     def __init__(self, n_qubits: int, encoding: str = "zz", **options: Any) -> None:
+        Integer(1, MAX_QUBITS).check("n_qubits", n_qubits)
         self.record = get_encoding(encoding)
         self.n_qubits, self.encoding, self.options = n_qubits, encoding, options
+        reps = options.get("reps", 2)
+        Integer(1, MAX_LAYERS).check("reps", reps)
         extra = {k: v for k, v in options.items() if k != "reps"}
-        self.circuit = self.record.build(n_qubits, options.get("reps", 2), "x", **extra)
+        try:
+            self.circuit = self.record.build(n_qubits, reps, "x", **extra)
+        except TypeError as error:  # an option the encoding's circuit does not take
+            raise OptionError(f"the {encoding} encoding does not take the option(s) "
+                              f"{', '.join(extra)} ({error})") from None  # fmt: skip
 
     def states(self, X: Any) -> np.ndarray:
         """The encoded states of the rows of ``X``: ``(len(X), 2**n_qubits)``."""
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        X = _rows(X)
         width = self.record.width(self.n_qubits)
         if X.shape[1] != width:
             raise DataError(
@@ -52,7 +80,8 @@ class QuantumKernel:
                 f"{width} values per row, got {X.shape[1]}"
             )
         params = self.record.parameters(X)
-        check_fits(self.n_qubits, min(len(params), STATE_CHUNK))
+        # the chunks kept, and the array they are stacked into
+        check_fits(self.n_qubits, max(len(params), 1), copies=2)
         chunks = [simulate(self.circuit, params[i : i + STATE_CHUNK])
                   for i in range(0, len(params), STATE_CHUNK)]  # fmt: skip
         return np.vstack(chunks) if chunks else np.zeros((0, 1 << self.n_qubits), complex)
@@ -61,11 +90,46 @@ class QuantumKernel:
         """The Gram matrix ``K[i, j] = |<φ(X_i)|φ(Y_j)>|**2``."""
         left = self.states(X)
         right = left if Y is None else self.states(Y)
-        return np.abs(left.conj() @ right.T) ** 2
+        return _gram_of(left, right)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return f"QuantumKernel({self.n_qubits}, {self.encoding!r}{extra})"
+
+
+def _gram_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``|<left_i|right_j>|**2`` ``(len(left), len(right))``, refused if it would not fit."""
+    from qml.errors import StateTooLargeError
+    from qml.simulator.memory import available_memory
+
+    needed = len(left) * len(right) * 24  # the complex overlaps and the real result
+    if needed > available_memory():
+        raise StateTooLargeError(
+            f"a Gram matrix of {len(left)} x {len(right)} points needs about "
+            f"{needed / 2**30:.3g} GiB, more than this machine's available memory; use fewer "
+            "points (predict in chunks of rows)"
+        )
+    return np.abs(left.conj() @ right.T) ** 2
+
+
+def _rows(X: Any) -> np.ndarray:
+    """``X`` as finite float64 rows ``(B, width)`` (one 1-D row becomes ``(1, width)``)."""
+    try:
+        data = np.asarray(X)
+        if data.dtype.kind == "c":
+            raise DataError(
+                "the kernel's inputs are real angles or amplitudes, got complex values; pass "
+                "the real part (or split it into more features)"
+            )
+        data = np.atleast_2d(data.astype(np.float64))
+    except (ValueError, OverflowError) as error:
+        raise DataError(f"the kernel's inputs must be numbers in rows of equal length: "
+                        f"{error}") from None  # fmt: skip
+    except TypeError as error:
+        raise QmlTypeError(f"the kernel's inputs must be an array of numbers: {error}") from None
+    if data.ndim != 2:
+        raise DataError(f"the kernel's inputs must be rows (B, width), got shape {data.shape}")
+    return check_features(data)
 
 
 def _fixed_stage(name: Any) -> bool:
@@ -85,19 +149,25 @@ class QuantumKernelClassifier(HybridEstimator):
     gives ``k(x, y) = prod_q cos((x_q - y_q) / 2)**2``, a smooth product kernel;
     ``encoding="zz"`` or ``"iqp"`` give the entangling feature maps of the
     quantum-kernel literature.
+
+    Options are checked in ``fit`` (and ``load``): ``n_qubits`` 1 to ``MAX_QUBITS``,
+    ``reps`` 1 to ``MAX_LAYERS``, ``C`` in ``(0, MAX_C]`` (libsvm's time grows with
+    ``C``), ``random_state`` None, an int seed, a RandomState or a Generator.
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "n_qubits": Integer(1),
-        "reps": Integer(1),
+        "n_qubits": Integer(1, MAX_QUBITS),
+        "reps": Integer(1, MAX_LAYERS),
         "encoding": OneOf(ENCODINGS),
         "features": Check(
             _fixed_stage,
             "a fixed feature stage, 'pca' or 'raw' (a kernel SVM "
             "has no training loop for 'dense' or 'layerwise')",
         ),
-        "C": Real(0.0, open_low=True),
-    }
+        "C": Real(0.0, MAX_C, open_low=True, open_high=False,
+                  note=f"above {MAX_C:g} libsvm's solver can run for minutes or never finish"),
+        "random_state": RandomState(),
+    }  # fmt: skip
     _fitted_attribute: ClassVar[str] = "svc_"
 
     def __init__(
@@ -128,8 +198,9 @@ class QuantumKernelClassifier(HybridEstimator):
 
     def fit(self, X: Any, y: Any) -> QuantumKernelClassifier:
         """Fit the feature stage and the SVM on ``X`` ``(n_samples, n_features)`` and ``y``."""
-        X, targets = self._check_targets(X, y)
         self._check_options()
+        self._forget_fit()  # a fit that fails leaves the estimator unfitted, not half-refitted
+        X, targets = self._check_targets(X, y)
         kernel = self._kernel()
         self._fit_inputs(X)
         self._solve(kernel.states(self._inputs(X)), targets)
@@ -139,16 +210,19 @@ class QuantumKernelClassifier(HybridEstimator):
         """The SVM on the Gram matrix of the training ``states`` (class indices ``targets``)."""
         from sklearn.svm import SVC
 
+        gram = _gram_of(states, states)
+        # libsvm draws random numbers for probability estimates only, which are not used here
+        seed = self.random_state if not isinstance(self.random_state, np.random.Generator) else None
+        svc = SVC(kernel="precomputed", C=self.C, random_state=seed)
+        svc.fit(gram, targets)
         self.train_states_, self.train_targets_ = states, targets
-        gram = np.abs(states.conj() @ states.T) ** 2
-        self.svc_ = SVC(kernel="precomputed", C=self.C, random_state=self.random_state)
-        self.svc_.fit(gram, targets)
+        self.svc_ = svc  # last: the estimator is fitted once this exists
 
     def _gram(self, X: Any) -> np.ndarray:
         self._check_fitted()
         X = self._validate(X, reset=False)
         states = self._kernel().states(self._inputs(X))
-        return np.abs(states.conj() @ self.train_states_.T) ** 2
+        return _gram_of(states, self.train_states_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The SVM's decision values (``(n,)`` binary, ``(n, n_classes)`` otherwise)."""
@@ -179,29 +253,50 @@ class QuantumKernelClassifier(HybridEstimator):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> QuantumKernelClassifier:
-        """A fitted kernel classifier read from a file written by ``save``."""
-        config, state, arrays = read_model(path, cls.__name__)
-        try:
-            clf = cls(**config)
-            clf._check_options()
-            classes, n_features, names = clf._restore_state(state)
-            train = arrays["train_real"] + 1j * arrays["train_imag"]
-            targets = arrays["train_targets"]
-            input_map = clf._file_input_map(arrays, n_features, path)
-            consistent = (
-                train.ndim == 2
-                and train.shape[1] == 1 << clf.n_qubits
-                and targets.shape == (len(train),)
-                and targets.max() < len(classes)
+        """A fitted kernel classifier read from a file written by ``save``.
+
+        Every field is validated before use (``ModelFileError`` naming it): the
+        configuration, the classes, the arrays' dtypes and shapes, the training states
+        (unit vectors of ``2**n_qubits`` amplitudes) and their class indices (each class
+        present, none outside the class list).
+        """
+        config, state, arrays = read_model(path, cls.__name__, _ARRAYS)
+        clf = cls._configured(config, path)
+        classes, n_features, names, notes = clf._restore_state(state, path)
+        input_map = clf._file_input_map(arrays, n_features, path)
+        real, imag, targets = arrays["train_real"], arrays["train_imag"], arrays["train_targets"]
+        dim = 1 << clf.n_qubits
+        if real.shape != imag.shape or real.shape[1:] != (dim,) or len(real) < 2:
+            raise ModelFileError(
+                f"{path}: train_real and train_imag have shapes {real.shape} and {imag.shape}, "
+                f"but this model needs (n_train >= 2, {dim}); the file is corrupted"
             )
-            if not consistent:
-                raise ValueError("array shapes do not match the configuration")
-        except ModelFileError as error:
-            raise ModelFileError(f"{error}") from None
-        except (KeyError, TypeError, ValueError) as error:
-            raise ModelFileError(f"{path} does not describe a valid model ({error!r}); the file is "
-                                 "corrupted or from an incompatible qml") from None  # fmt: skip
-        clf._set_common(classes, n_features, names, state.get("notes"))
-        clf.input_map_ = input_map
-        clf._solve(train, targets)
+        if targets.shape != (len(real),):
+            raise ModelFileError(
+                f"{path}: train_targets has shape {targets.shape}, but there are {len(real)} "
+                "training states; the file is corrupted"
+            )
+        present = np.unique(targets)
+        if targets.min() < 0 or targets.max() >= len(classes) or len(present) != len(classes):
+            raise ModelFileError(
+                f"{path}: train_targets must index every one of the {len(classes)} classes "
+                f"(0 .. {len(classes) - 1}), got values {show(present.tolist())}; the file is "
+                "corrupted"
+            )
+        norms = np.einsum("ij,ij->i", real, real) + np.einsum("ij,ij->i", imag, imag)
+        off = np.abs(norms - 1.0)
+        if not np.all(off <= NORM_TOLERANCE):
+            worst = int(np.argmax(off))
+            raise ModelFileError(
+                f"{path}: training state {worst} has squared norm {norms[worst]:.6g}, but encoded "
+                "states are unit vectors; the file is corrupted"
+            )
+        try:
+            clf._set_common(classes, n_features, names, notes)
+            clf.input_map_ = input_map
+            clf._solve(real + 1j * imag, targets)
+        except (QmlError, ValueError) as error:
+            clf._forget_fit()
+            raise ModelFileError(f"{path}: the SVM cannot be solved from the stored training "
+                                 f"states ({error}); the file is corrupted") from None  # fmt: skip
         return clf

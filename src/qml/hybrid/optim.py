@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qml.errors import OptionError
+from qml.errors import OptionError, QmlTypeError
 
 SCHEDULES = ("constant", "cosine", "exponential")
 
@@ -230,6 +230,11 @@ _FACTORIES: dict[str, Callable[..., Optimizer]] = {}
 
 def register_optimizer(name: str, factory: Callable[..., Optimizer]) -> None:
     """Make ``factory(momentum=...) -> Optimizer`` available as ``optimizer=name``."""
+    if not isinstance(name, str) or not name or not callable(factory):
+        raise QmlTypeError(
+            f"register_optimizer needs a name (a non-empty str) and a factory function, got "
+            f"{name!r:.40} and {type(factory).__name__}"
+        )
     _FACTORIES[name] = factory
 
 
