@@ -187,3 +187,11 @@ def test_non_unitary_qiskit_instruction_is_named():
         ValueError,
         r"qiskit instruction 'reset' is not unitary.*Remove it, or use qiskit-aer",
     )
+
+
+def test_an_angle_beyond_any_phase_a_float_can_hold_is_refused():
+    theta = qml.Parameter("t")
+    circuit = qml.Circuit(1).rx(theta, 0)
+    with pytest.raises(qml.QmlError, match="beyond 1e\\+15"):
+        qml.simulate(circuit, [1e16])
+    assert qml.simulate(circuit, [1e3]).shape == (2,)  # large but meaningful: fine

@@ -196,10 +196,11 @@ class Program:
     def bind(self, angles: np.ndarray) -> Bound:
         """The kernels' numbers at slot ``angles`` ``(Bp, n_slots)``."""
         angles = np.ascontiguousarray(angles, dtype=np.float64)
-        if not np.isfinite(angles).all():
+        if angles.size and not np.abs(angles).max() <= MAX_ANGLE:  # NaN fails the test too
             raise QmlValueError(
-                "a gate angle is not finite (a parameter expression overflowed, or NaN got "
-                "in); check the parameter values, which must be finite and of sensible size"
+                f"a gate angle is not finite or beyond {MAX_ANGLE:g} (a parameter expression "
+                "overflowed, or NaN got in; past 2**52 a float64 angle has no phase left); "
+                "pass finite parameter values of sensible size"
             )
         rows = angles.shape[0]
         if _native is not None and rows > 1:  # one pass in compiled code: the common case
@@ -261,6 +262,8 @@ class Program:
 
 
 _NO_ROWS = np.zeros((1, 0), dtype=np.complex128)
+#: Largest gate angle accepted: beyond about 2**52 a float64 angle carries no phase.
+MAX_ANGLE = 1e15
 
 
 def compile_program(circuit: Circuit, *, differentiable: bool = False) -> Program:
