@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qml.circuits.circuit import Circuit
+from qml.circuits.circuit import MAX_CLBITS, MAX_QASM_BYTES, Circuit
 from qml.circuits.parameters import (
     Parameter,
     ParameterExpression,
@@ -57,7 +57,8 @@ from qml.gates import (
     U,
     Unitary,
 )
-from qml.gates.base import Gate, is_symbolic
+from qml.gates.base import MAX_QUBITS, Gate, is_symbolic
+from qml.gates.unitary import UNITARY_TOLERANCE
 
 if TYPE_CHECKING:
     import qiskit
@@ -80,6 +81,11 @@ _MAX_WIDE_MATRIX_QUBITS = 12
 #: parameters) and their definitions above: qiskit builds such a matrix by composing
 #: the whole body (seconds for 10 qubits), and the body is exact.
 _MAX_QASM_MATRIX_QUBITS = 4
+
+#: Most gates an imported circuit may become once definitions are decomposed. A gate
+#: defined as two uses of another doubles at each level, so a short program can ask for
+#: more gates than any machine holds; it is refused before anything is expanded.
+MAX_IMPORT_GATES = 1 << 20
 
 # qiskit Parameters that to_qiskit made, mapped back to the qml parameters they came from,
 # so from_qiskit(to_qiskit(c)) has the very same parameters as c.
@@ -205,10 +211,22 @@ def _evaluate(node: ast.AST, symbols: dict[str, Parameter], source: Any) -> Any:
     if isinstance(node.op, ast.Mult):
         return left * right
     if isinstance(node.op, ast.Div):
+        if not isinstance(right, ParameterExpression) and right == 0:
+            raise ParameterError(f"{source} divides by zero")
         return left / right
-    if isinstance(right, ParameterExpression) or float(right) != int(right) or right < 0:
+    if (
+        isinstance(right, ParameterExpression)
+        or not math.isfinite(right)
+        or float(right) != int(right)
+        or right < 0
+    ):
         raise ParameterError(f"{source}: only non-negative integer powers are polynomials")
-    return left ** int(right)
+    if isinstance(left, ParameterExpression):
+        return left ** int(right)
+    try:
+        return math.pow(left, right)
+    except (OverflowError, ValueError):
+        raise ParameterError(f"{source}: a constant power overflows") from None
 
 
 # -- circuits -----------------------------------------------------------------------------------
@@ -293,10 +311,53 @@ def from_qiskit(qc: qiskit.QuantumCircuit) -> Circuit:
 
     if not isinstance(qc, QuantumCircuit):
         raise QmlTypeError(f"from_qiskit needs a qiskit QuantumCircuit, got {type(qc).__name__}")
-    out = Circuit(qc.num_qubits, name=qc.name)
+    if qc.num_qubits > MAX_QUBITS or qc.num_clbits > MAX_CLBITS:
+        raise UnsupportedOperationError(
+            f"the qiskit circuit has {qc.num_qubits:,} qubits and {qc.num_clbits:,} classical "
+            f"bits; qml circuits have at most {MAX_QUBITS:,} of each"
+        )
+    if len(qc.data) > MAX_IMPORT_GATES:
+        raise UnsupportedOperationError(
+            f"the qiskit circuit has {len(qc.data):,} instructions, more than qml imports "
+            f"({MAX_IMPORT_GATES:,})"
+        )
+    out = Circuit(qc.num_qubits, name=qc.name if isinstance(qc.name, str) else None)
     out.global_phase = expression_from_qiskit(qc.global_phase)
     _append(out, qc, list(range(qc.num_qubits)), path=(), cache={})
     return out
+
+
+def _expanded_size(op: Any, cache: dict, top: bool = False) -> int:
+    """How many qml gates ``op`` becomes, definitions decomposed; remembered per
+    QASM-defined gate (whose definitions nest), so counting is cheap however deep."""
+    key = ("size", *_program_key(op)) if _program_key(op) else None
+    if key is not None and key in cache:
+        return cache[key]
+    if op.name in _SKIPPED or op.name == "global_phase":
+        size = 0
+    elif not top and (op.name == "measure" or qml_gate(op, cache) is not None):
+        size = 1
+    else:
+        definition = getattr(op, "definition", None)
+        size = 1
+        if definition is not None:
+            size = 0
+            for item in definition.data:
+                size += _expanded_size(_plain_operation(item.operation), cache)
+                if size > MAX_IMPORT_GATES:
+                    break  # already too many: no need to count the rest
+    if key is not None:
+        cache[key] = size
+    return size
+
+
+def _program_key(op: Any) -> tuple | None:
+    """``(program id, name, qubits, parameters)`` for a gate a QASM program defines (qiskit's
+    parser gives every use the program's table of gates), else None."""
+    program = getattr(op, "_gates", None) if hasattr(op, "_bytecode") else None
+    if program is None or not all(isinstance(p, numbers.Real) for p in op.params):
+        return None
+    return (id(program), op.name, op.num_qubits, tuple(float(p) for p in op.params))
 
 
 def _append(
@@ -332,8 +393,28 @@ def _append(
                 "Remove it, or use qiskit-aer for non-unitary circuits"
             )
         _check_not_measured(out, qubits, where)
-        out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
-        _append(out, definition, qubits, (*path, op.name), cache)
+        size = _expanded_size(op, cache, top=True)
+        if len(out) + size > MAX_IMPORT_GATES:
+            raise UnsupportedOperationError(
+                f"the qiskit instruction {where!r} expands to {size:,} gates or more (its "
+                f"definition nests others); qml imports circuits of at most "
+                f"{MAX_IMPORT_GATES:,} gates"
+            )
+        key = _program_key(op)
+        if key is None:
+            out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
+            _append(out, definition, qubits, (*path, op.name), cache)
+            continue
+        # a gate the program defines is expanded once per name and parameters, on its own
+        # qubits, then copied onto each use's qubits: nested definitions stay linear
+        body = cache.get(("body", *key))
+        if body is None:
+            body = Circuit(op.num_qubits, expression_from_qiskit(definition.global_phase))
+            _append(body, definition, list(range(op.num_qubits)), (*path, op.name), cache)
+            cache[("body", *key)] = body
+        for gate, local in body:
+            out.append(gate, [qubits[q] for q in local])
+        out.global_phase = out.global_phase + body.global_phase
 
 
 def qml_gate(op: Any, cache: dict | None = None) -> Gate | None:
@@ -395,15 +476,15 @@ def _matrix_gate(op: Any, cache: dict) -> Gate | None:
     program = getattr(op, "_gates", None) if hasattr(op, "_bytecode") else None
     if program is not None and op.num_qubits > _MAX_QASM_MATRIX_QUBITS:
         return None  # decomposed through its definition instead
-    key = None
-    if program is not None and all(isinstance(p, numbers.Real) for p in op.params):
-        key = (id(program), op.name, op.num_qubits, tuple(float(p) for p in op.params))
-        if key in cache:
-            return cache[key][0]
-    try:
-        matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
-    except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
-        return None
+    key = _program_key(op)
+    if key is not None and key in cache:
+        return cache[key][0]
+    matrix = _definition_matrix(op, cache) if program is not None else None
+    if matrix is None:
+        try:
+            matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
+        except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
+            return None
     label = getattr(op, "label", None)
     if label == Permutation.name and np.array_equal(np.abs(matrix), np.abs(matrix) > 0.5):
         return Permutation(np.argmax(np.abs(matrix), axis=1))  # what qiskit_gate exported
@@ -411,6 +492,36 @@ def _matrix_gate(op: Any, cache: dict) -> Gate | None:
     if key is not None:
         cache[key] = (gate, program)  # the program's table is kept alive: its id stays its own
     return gate
+
+
+def _definition_matrix(op: Any, cache: dict) -> np.ndarray | None:
+    """The matrix of a gate a QASM program defines, from its body: each body gate (standard,
+    or another defined gate, itself cached) applied to every basis state in turn. Linear in
+    the body, where qiskit's ``Operator`` expands every nested definition (a gate defined
+    by doubling another 14 times took it 40 s). None if a body gate has no qml form."""
+    definition = getattr(op, "definition", None)
+    if definition is None:
+        return None
+    phase = expression_from_qiskit(definition.global_phase)
+    if not isinstance(phase, float):
+        return None
+    states = np.eye(1 << op.num_qubits, dtype=np.complex128)  # row j: the basis state |j>
+    for item in definition.data:
+        inner = _plain_operation(item.operation)
+        if inner.name in _SKIPPED:
+            continue
+        gate = None if item.clbits else qml_gate(inner, cache)
+        if gate is None or gate.is_parameterized or gate.batch_size is not None:
+            return None
+        gate.apply(states, [definition.find_bit(q).index for q in item.qubits])
+    matrix = states.T * np.exp(1j * phase)
+    error = np.abs(matrix.conj().T @ matrix - np.eye(matrix.shape[0])).max()
+    if UNITARY_TOLERANCE / 100 < error < 1e-6:
+        # a product of exact unitaries drifts by rounding (a gate squared 40 times): its
+        # nearest unitary, the polar factor W V† of its SVD, is the body's matrix
+        w, _, vh = np.linalg.svd(matrix)
+        matrix = w @ vh
+    return matrix
 
 
 def _wide_gate(op: Any) -> Gate | None:
@@ -521,8 +632,14 @@ def from_qasm(text: str) -> Circuit:
 
     if not isinstance(text, str):
         raise QmlTypeError(f"from_qasm needs the program text as a str, got {type(text).__name__}")
+    if len(text) > MAX_QASM_BYTES:
+        raise QasmError(
+            f"the program has {len(text):,} characters, beyond qml's limit of "
+            f"{MAX_QASM_BYTES:,} for OpenQASM text"
+        )
     if re.match(r"\s*(//[^\n]*\n\s*)*OPENQASM\s+3", text):
         raise QasmError("this is OpenQASM 3; qml reads OpenQASM 2 (convert it with qiskit first)")
+    _check_registers(text)
     try:
         qc = qasm2.loads(text, custom_instructions=_qasm_custom_instructions())
     except qasm2.QASM2ParseError as error:
@@ -536,7 +653,34 @@ def from_qasm(text: str) -> Circuit:
                 f"  {line} | {source}"
             ) from None
         raise QasmError(f"OpenQASM error: {message}") from None
+    except BaseException as error:
+        # qiskit's parser is Rust: some malformed programs (an integer of 20 digits) make
+        # it panic, which reaches Python as a BaseException rather than a parse error
+        if type(error).__name__ != "PanicException":
+            raise
+        raise QasmError(
+            "OpenQASM error: qiskit's parser failed on this program (an integer too "
+            "large, or another malformed token); check the numbers in it"
+        ) from None
     return from_qiskit(qc)
+
+
+_REGISTER = re.compile(r"\b(qreg|creg)\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]")
+
+
+def _check_registers(text: str) -> None:
+    """Refuse registers wider than qml's circuits before qiskit builds them (a register
+    of 10**8 qubits takes qiskit minutes)."""
+    code = re.sub(r"//[^\n]*", "", text)
+    totals = {"qreg": 0, "creg": 0}
+    for kind, digits in _REGISTER.findall(code):
+        totals[kind] += int(digits) if len(digits) < 12 else MAX_QUBITS + 1
+    for kind, limit, what in (("qreg", MAX_QUBITS, "qubits"), ("creg", MAX_CLBITS, "bits")):
+        if totals[kind] > limit:
+            raise QasmError(
+                f"the program declares {totals[kind]:,} {what} in its {kind}s; qml circuits "
+                f"have at most {limit:,}"
+            )
 
 
 @functools.cache
