@@ -94,7 +94,7 @@ Angle = float | ParameterExpression
 #: Most gates a template builds. Sizes grow fast (``zz_feature_map(n)`` has ``~1.5 n**2``
 #: gates per rep, ``amplitude_encoding(n)`` ``2**(n+1)``); beyond this a template would
 #: take minutes to build, so it is refused first, saying how many gates it would have.
-MAX_TEMPLATE_GATES = 1 << 20
+MAX_TEMPLATE_GATES = 1 << 18
 
 
 # -- validation ----------------------------------------------------------------------------
@@ -558,6 +558,8 @@ def amplitude_angles(
         if not complex_amplitudes:
             data = data.real
     data = data.astype(np.complex128 if complex_amplitudes else np.float64)
+    if data.shape[0] == 0:  # an empty batch: no rows of angles
+        return np.zeros((0, _amplitude_angle_count(n, complex_amplitudes)))
 
     # dividing by the largest entry first keeps squares of tiny features from underflowing
     scale = np.max(np.abs(data), axis=1)

@@ -119,6 +119,17 @@ class PauliSum:
             raise QmlValueError("cannot divide an observable by zero")
         return self * (1.0 / divisor)
 
+    def __rtruediv__(self, other: Any) -> PauliSum:
+        raise QmlTypeError(
+            f"cannot divide {other!r} by an observable; observables are scaled by numbers"
+        )
+
+    def __pow__(self, power: Any) -> PauliSum:
+        raise QmlTypeError(
+            "powers of observables are not supported; write the product's Pauli string "
+            "(P**2 is the identity for one Pauli string)"
+        )
+
     # -- conversion -----------------------------------------------------------------------------
     def masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(coefficients, x, z, n_y)``: per term, the bits flipped, the bits read, Y count.

@@ -88,7 +88,8 @@ def _value(value: Any, parameter: Parameter) -> float | np.ndarray:
 def _power(value: float | np.ndarray, k: int) -> Any:
     """``value ** k`` in float64, overflowing to infinity (caught by the caller) rather than
     raising as Python floats do."""
-    return (np.float64(value) if isinstance(value, float) else value) ** k
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (np.float64(value) if isinstance(value, float) else value) ** k
 
 
 def _check_mapping(values: Any) -> Mapping[Any, Any]:
@@ -314,7 +315,8 @@ class ParameterExpression:
                                 f"cannot partially bind {self} with batched values; "
                                 "bind every parameter at once"
                             )
-                        factor = factor * _power(checked[p], k)
+                        with np.errstate(over="ignore", invalid="ignore"):
+                            factor = factor * _power(checked[p], k)
                     else:
                         rest.append((p, k))
                 terms[tuple(rest)] = terms.get(tuple(rest), 0.0) + float(factor)

@@ -672,6 +672,12 @@ def _check_registers(text: str) -> None:
     """Refuse registers wider than qml's circuits before qiskit builds them (a register
     of 10**8 qubits takes qiskit minutes)."""
     code = re.sub(r"//[^\n]*", "", text)
+    huge = re.search(r"\[\s*(\d{19,})\s*\]", code)
+    if huge:  # qiskit's parser would panic on it (it reads indices as 64-bit integers)
+        raise QasmError(
+            f"the register size or index [{huge.group(1)[:30]}...] is far beyond any register; "
+            "check the program"
+        )
     totals = {"qreg": 0, "creg": 0}
     for kind, digits in _REGISTER.findall(code):
         totals[kind] += int(digits) if len(digits) < 12 else MAX_QUBITS + 1
@@ -718,4 +724,41 @@ def to_qasm(circuit: Circuit) -> str:
         )
     if any(is_symbolic(p) for gate, _ in circuit for p in gate.params):
         raise UnboundParameterError("bind every parameter before to_qasm()")
-    return qasm2.dumps(to_qiskit(circuit))
+    return qasm2.dumps(_exportable(to_qiskit(circuit)))
+
+
+def _exportable(qc: Any) -> Any:
+    """``qc`` with every gate whose parameters are not real numbers (a ``DiagonalGate``'s
+    complex phases, a controlled ``UnitaryGate``'s matrix) replaced by its definition:
+    OpenQASM 2 parameters are real, and qiskit would write the others as they are."""
+    from qiskit.circuit.library import UnitaryGate
+
+    if all(_real_params(item.operation) for item in qc.data):
+        return qc
+    out = qc.copy_empty_like()
+    for item in qc.data:
+        op = item.operation
+        if _real_params(op):
+            out.append(op, item.qubits, item.clbits)
+            continue
+        definition = getattr(op, "definition", None)
+        if definition is not None:
+            inner = _exportable(definition)
+            out.compose(inner, qubits=item.qubits, inplace=True)
+        elif op.num_qubits <= _MAX_MATRIX_QUBITS:
+            out.append(UnitaryGate(op.to_matrix(), check_input=False), item.qubits)
+        else:
+            raise UnsupportedOperationError(
+                f"the gate {op.name!r} has no OpenQASM 2 form (parameters that are not real "
+                "numbers and no definition); decompose it before to_qasm()"
+            )
+    return out
+
+
+def _real_params(op: Any) -> bool:
+    from qiskit.circuit.library import UnitaryGate
+
+    return isinstance(op, UnitaryGate) or all(
+        isinstance(p, numbers.Real) or (hasattr(p, "parameters") and hasattr(p, "sympify"))
+        for p in op.params
+    )

@@ -118,6 +118,9 @@ def complex_array(values: Any, what: str) -> np.ndarray:
     return _numeric_array(values, what, numbers.Complex).astype(np.complex128, copy=False)
 
 
+_NONE_BAD = object()  # "no bad entry" (None itself may be the bad entry)
+
+
 def _numeric_array(values: Any, what: str, kind: type) -> np.ndarray:
     """``values`` as an int, float or complex numpy array whose entries are all ``kind``."""
     noun = "real numbers" if kind is numbers.Real else "numbers"
@@ -133,9 +136,9 @@ def _numeric_array(values: Any, what: str, kind: type) -> np.ndarray:
     if array.dtype == object:
         bad = next(
             (v for v in array.flat if isinstance(v, (bool, np.bool_)) or not isinstance(v, kind)),
-            None,
+            _NONE_BAD,
         )
-        if bad is not None:
+        if bad is not _NONE_BAD:
             raise QmlTypeError(f"{what}: expected {noun}, got {bad!r} among them")
         try:
             array = array.astype(np.complex128 if kind is numbers.Complex else np.float64)
@@ -462,6 +465,8 @@ class Gate:
                 f"gate {self.name!r} has parameters batched over {batch} samples "
                 f"but the state has shape {state.shape}; expected ({batch}, 2**n)"
             )
+        if state.size == 0:  # an empty batch: nothing to update
+            return
         if self.structure == "diagonal":
             kernels.apply_diagonal(state, self.diagonal(), qubits)
         elif self.structure == "permutation":
@@ -475,6 +480,12 @@ class Gate:
         ``qubits`` is a sequence of ints (numpy integers and 0-d integer arrays count as
         ints), or one int for a one-qubit gate. Returns them as a tuple of Python ints.
         """
+        width = integer(num_qubits)
+        if width is None:
+            raise QmlTypeError(
+                f"the register's number of qubits must be an int, got {num_qubits!r}"
+            )
+        num_qubits = width
         single = integer(qubits)
         if single is not None:
             qubits = (single,)

@@ -100,7 +100,10 @@ class Permutation(Gate):
     structure = "permutation"
 
     def __init__(self, table: Any) -> None:
-        array = np.asarray(table)
+        try:
+            array = np.asarray(table)
+        except (ValueError, TypeError, OverflowError):  # ragged or unreadable nesting
+            array = np.asarray(None)
         if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
             raise QmlTypeError(
                 f"Permutation needs a 1-D array of integers; got {array.dtype} {array.shape}"
