@@ -25,7 +25,7 @@ from qiskit.quantum_info import SparsePauliOp
 
 import qml
 from qml import Circuit, Parameter, ParameterVector, Pauli, PauliSum
-from qml.circuits import ParameterExpression
+from qml.circuits import ParameterExpression, qiskit_io
 from qml.circuits import library as lib
 from qml.circuits.circuit import MAX_CLBITS
 from qml.circuits.observables import as_observable
@@ -37,6 +37,7 @@ from tests.fuzzing import (
     arrays,
     assert_finite,
     attempt,
+    complexes,
     floats,
     ints,
     qubit_lists,
@@ -505,3 +506,19 @@ def test_to_qiskit_and_to_qasm_take_any_circuit(circuit, kind):
         again = attempt(Circuit.from_qasm, text)
         assert not isinstance(again, Refused), again.error
         assert again.num_qubits == circuit.num_qubits
+
+
+@FUZZ_SETTINGS
+@given(
+    st.one_of(floats, ints, complexes, st.sampled_from([P, 2 * P + 1]), anything()),
+    st.one_of(st.none(), st.just({}), anything()),
+)
+def test_qiskit_conversion_helpers_take_anything(value, vectors):
+    assert_finite(attempt(qiskit_io.expression_from_qiskit, value))
+    converted = attempt(qiskit_io.expression_to_qiskit, value, vectors)
+    if not isinstance(converted, (Refused, float)):
+        assert qiskit_io.expression_from_qiskit(converted) == value  # the round trip
+    for helper in (qiskit_io.qiskit_gate, qiskit_io.qiskit_class_of, qiskit_io.qml_gate):
+        attempt(helper, value)
+    attempt(qiskit_io.to_qiskit, value)
+    attempt(qiskit_io.to_qasm, value)

@@ -369,6 +369,8 @@ class Circuit:
         For data derived from the circuit's structure (the simulator's compiled
         program, its gradient expansion), so repeated calls on one circuit pay once.
         """
+        if not callable(build):
+            raise QmlTypeError(f"derived() needs a function that builds the value, got {build!r}")
         value = self._derived.get(key)
         if value is None:
             value = self._derived[key] = build()

@@ -57,7 +57,7 @@ from qml.gates import (
     U,
     Unitary,
 )
-from qml.gates.base import MAX_QUBITS, Gate, is_symbolic
+from qml.gates.base import MAX_QUBITS, Gate, as_real, is_symbolic
 from qml.gates.unitary import UNITARY_TOLERANCE
 
 if TYPE_CHECKING:
@@ -112,17 +112,26 @@ def _qiskit_parameter(p: Parameter, vectors: dict[str, Any]) -> Any:
     return target
 
 
+def _vectors(vectors: Any) -> dict[str, Any]:
+    """The ``{name: qiskit ParameterVector}`` shared across one conversion (new if None)."""
+    if vectors is None:
+        return {}
+    if not isinstance(vectors, dict):
+        raise QmlTypeError(f"vectors must be a dict (or None), got {type(vectors).__name__}")
+    return vectors
+
+
 def expression_to_qiskit(value: Any, vectors: dict[str, Any] | None = None) -> Any:
     """A qml number or polynomial expression as a qiskit float or ParameterExpression."""
     if not isinstance(value, ParameterExpression):
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim:
             raise QmlTypeError(
                 "qiskit circuits hold one value per parameter; this gate has a "
                 "batched (B,) parameter. Convert one sample at a time or keep "
                 "the parameter symbolic"
             )
-        return float(value)
-    vectors = {} if vectors is None else vectors
+        return as_real(value, "a parameter value for qiskit")
+    vectors = _vectors(vectors)
     symbols = {p: _qiskit_parameter(p, vectors) for p in value.parameters}
     total: Any = 0.0
     for monomial, coefficient in value.terms.items():
@@ -166,7 +175,7 @@ def expression_from_qiskit(value: Any) -> float | ParameterExpression:
             if abs(value.imag) > 1e-12:
                 raise ParameterError(f"the complex parameter {value} is not a gate angle")
             value = value.real
-        return float(value)
+        return as_real(value, "the qiskit value")
     if not value.parameters:
         number = value.numeric()
         return expression_from_qiskit(number)
@@ -240,6 +249,8 @@ def _library() -> Any:
 
 def qiskit_class_of(gate: Gate | type[Gate]) -> type | None:
     """qiskit's class for a gate that names one (``Gate.qiskit_class``), else None."""
+    if not (isinstance(gate, Gate) or (isinstance(gate, type) and issubclass(gate, Gate))):
+        raise QmlTypeError(f"expected a qml Gate or gate class, got {type(gate).__name__}")
     name = gate.qiskit_class
     return None if name is None else getattr(_library(), name)
 
@@ -261,6 +272,8 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
     """``circuit`` as a qiskit ``QuantumCircuit``, with its phase, parameters and measurements."""
     from qiskit import QuantumCircuit
 
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"to_qiskit needs a qml Circuit, got {type(circuit).__name__}")
     vectors: dict[str, Any] = {}
     qc = QuantumCircuit(circuit.num_qubits, circuit.num_clbits, name=circuit.name)
     qc.global_phase = expression_to_qiskit(circuit.global_phase, vectors)
@@ -276,7 +289,7 @@ def qiskit_gate(gate: Gate, vectors: dict[str, Any] | None = None) -> Any:
     inverted or diagonal gate, or else its matrix (which needs bound parameters)."""
     from qiskit.circuit.library import DiagonalGate, PermutationGate, UnitaryGate
 
-    vectors = {} if vectors is None else vectors
+    vectors = _vectors(vectors)
     qiskit_class = qiskit_class_of(gate)
     if qiskit_class is not None and not isinstance(gate, Unitary):
         return qiskit_class(*(expression_to_qiskit(p, vectors) for p in gate.params))
@@ -716,6 +729,8 @@ def to_qasm(circuit: Circuit) -> str:
     """
     from qiskit import qasm2
 
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"to_qasm needs a qml Circuit, got {type(circuit).__name__}")
     if circuit.parameters:
         names = ", ".join(p.name for p in circuit.parameters)
         raise UnboundParameterError(
