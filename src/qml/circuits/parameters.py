@@ -76,6 +76,8 @@ def _multiply_monomials(a: Monomial, b: Monomial) -> Monomial:
 
 def _value(value: Any, parameter: Parameter) -> float | np.ndarray:
     """A parameter's value checked: a finite float, or a finite real array of shape (B,)."""
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        return value
     what = f"the value of parameter {parameter.name!r}"
     if _is_number(value) and not isinstance(value, np.bool_):
         return as_real(value, what)
@@ -336,12 +338,22 @@ class ParameterExpression:
                 raise UnboundParameterError(f"no value for parameter {p.name!r} in {self}")
             checked[p] = _value(values[p], p)
         total: Any = 0.0
-        with np.errstate(over="ignore", invalid="ignore"):
-            for m, c in self._terms.items():
-                term: Any = c
-                for p, k in m:
-                    term = term * _power(checked[p], k)
-                total = total + term
+        if not any(isinstance(v, np.ndarray) for v in checked.values()):
+            try:  # floats: Python arithmetic (fast); ** raises on overflow, * gives inf
+                for m, c in self._terms.items():
+                    term = c
+                    for p, k in m:
+                        term *= checked[p] ** k
+                    total += term
+            except OverflowError:
+                total = math.inf
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for m, c in self._terms.items():
+                    term = c
+                    for p, k in m:
+                        term = term * _power(checked[p], k)
+                    total = total + term
         if not np.all(np.isfinite(total)):
             raise ParameterError(
                 f"{self} overflows at these values (the result is not finite); use smaller "

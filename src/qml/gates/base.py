@@ -162,6 +162,8 @@ def check_gate_size(entries: int, itemsize: int, what: str) -> None:
 
 
 def _check_param(value: Any, gate_name: str) -> Any:
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        return value
     if is_symbolic(value):
         return value
     if isinstance(value, (bool, np.bool_)):
