@@ -95,7 +95,7 @@ def _power(value: float | np.ndarray, k: int) -> Any:
 
 
 def _check_mapping(values: Any) -> Mapping[Any, Any]:
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):
         raise QmlTypeError(
             f"values must be a mapping {{Parameter: value}}, got {type(values).__name__}"
         )
@@ -338,7 +338,7 @@ class ParameterExpression:
                 raise UnboundParameterError(f"no value for parameter {p.name!r} in {self}")
             checked[p] = _value(values[p], p)
         total: Any = 0.0
-        if not any(isinstance(v, np.ndarray) for v in checked.values()):
+        if all(type(v) is float for v in checked.values()):
             try:  # floats: Python arithmetic (fast); ** raises on overflow, * gives inf
                 for m, c in self._terms.items():
                     term = c
@@ -347,13 +347,18 @@ class ParameterExpression:
                     total += term
             except OverflowError:
                 total = math.inf
-        else:
-            with np.errstate(over="ignore", invalid="ignore"):
-                for m, c in self._terms.items():
-                    term = c
-                    for p, k in m:
-                        term = term * _power(checked[p], k)
-                    total = total + term
+            if not math.isfinite(total):
+                raise ParameterError(
+                    f"{self} overflows at these values (the result is not finite); use "
+                    "smaller values or a lower-degree expression"
+                )
+            return total
+        with np.errstate(over="ignore", invalid="ignore"):  # arrays: overflow checked below
+            for m, c in self._terms.items():
+                term = c
+                for p, k in m:
+                    term = term * _power(checked[p], k)
+                total = total + term
         if not np.all(np.isfinite(total)):
             raise ParameterError(
                 f"{self} overflows at these values (the result is not finite); use smaller "

@@ -482,31 +482,33 @@ class Gate:
         ``qubits`` is a sequence of ints (numpy integers and 0-d integer arrays count as
         ints), or one int for a one-qubit gate. Returns them as a tuple of Python ints.
         """
-        width = integer(num_qubits)
+        width = num_qubits if type(num_qubits) is int else integer(num_qubits)
         if width is None:
             raise QmlTypeError(
                 f"the register's number of qubits must be an int, got {num_qubits!r}"
             )
         num_qubits = width
-        single = integer(qubits)
-        if single is not None:
-            qubits = (single,)
-        elif isinstance(qubits, (str, bytes, Mapping, set, frozenset)) or (
-            isinstance(qubits, np.ndarray) and qubits.ndim != 1
-        ):
-            raise QubitError(
-                f"gate {self.name!r} needs a sequence of qubit indices (in order: the "
-                f"gate's qubit 0 first), got {qubits!r}"
-            )
-        try:
-            qubits = tuple(qubits)
-        except TypeError:
-            raise QubitError(
-                f"gate {self.name!r} needs a sequence of qubit indices, got {qubits!r}"
-            ) from None
+        kind = type(qubits)
+        if kind is not tuple and kind is not list:  # the common cases skip these checks
+            single = integer(qubits)
+            if single is not None:
+                qubits = (single,)
+            elif isinstance(qubits, (str, bytes, Mapping, set, frozenset)) or (
+                isinstance(qubits, np.ndarray) and qubits.ndim != 1
+            ):
+                raise QubitError(
+                    f"gate {self.name!r} needs a sequence of qubit indices (in order: the "
+                    f"gate's qubit 0 first), got {qubits!r}"
+                )
+            try:
+                qubits = tuple(qubits)
+            except TypeError:
+                raise QubitError(
+                    f"gate {self.name!r} needs a sequence of qubit indices, got {qubits!r}"
+                ) from None
         indices = []
         for q in qubits:
-            number = integer(q)
+            number = q if type(q) is int else integer(q)
             if number is None:
                 raise QubitError(f"qubit indices must be integers; gate {self.name!r} got {q!r}")
             indices.append(number)
