@@ -443,3 +443,19 @@ def test_to_qasm_writes_gates_with_complex_parameters_as_their_definitions():
     again = Circuit.from_qasm(circuit.to_qasm())
     overlap = np.vdot(qml.simulate(circuit), qml.simulate(again))
     assert abs(abs(overlap) - 1) < 1e-9  # the same state up to the phase QASM 2 drops
+
+
+def test_a_0d_array_is_not_taken_for_a_sequence():
+    # a 0-d array claims to be iterable, then refuses to be iterated
+    zero = np.array(0)
+    refused(lambda: Pauli.on("", np.array(0.0), 1), ValueError, "sequence of qubit indices")
+    refused(lambda: lib.hardware_efficient(2, rotations=zero), TypeError, "rotation name")
+    refused(lambda: PauliSum(zero), TypeError, "pairs")
+    refused(lambda: lib.strongly_entangling_layers(3, ranges=zero), TypeError, "ranges")
+
+
+def test_amplitude_angles_of_subnormal_complex_data_are_finite():
+    # complex / real divides by computing 1 / scale first: infinity for a subnormal scale
+    angles = lib.amplitude_angles(np.array([0, 1e-320j]), complex_amplitudes=True)
+    expected = lib.amplitude_angles(np.array([0, 1j]), complex_amplitudes=True)
+    np.testing.assert_allclose(angles, expected)

@@ -132,3 +132,7 @@ def test_a_spec_over_gates_of_one_name_and_different_widths_is_refused():
 def test_a_spec_over_gates_wider_than_a_channel_is_refused():
     circuit = Circuit(7).unitary(np.eye(64), list(range(6)))
     refused(lambda: noise_from_spec("bit_flip=0.1", circuit), OptionError, "at most 5 qubits")
+
+
+def test_noise_items_of_a_0d_array_are_a_type_error():
+    refused(lambda: noise_model(np.array(0), Circuit(1).h(0)), TypeError, "parse_noise")

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -61,7 +61,15 @@ from qml.errors import (
     UnsupportedOperationError,
 )
 from qml.gates import CX, RX, RY, RZ, RZZ, Gate, H, Phase
-from qml.gates.base import MAX_QUBITS, as_count, as_real, complex_array, integer, real_array
+from qml.gates.base import (
+    MAX_QUBITS,
+    as_count,
+    as_real,
+    complex_array,
+    integer,
+    is_sequence,
+    real_array,
+)
 
 __all__ = [
     "ANSATZE",
@@ -153,7 +161,7 @@ def _pair_count(n: int, entanglement: Entanglement) -> int:
 
 
 def _rotation_names(rotations: str | Sequence[str], what: str) -> tuple[str, ...]:
-    if not isinstance(rotations, (str, Iterable)):
+    if not isinstance(rotations, str) and not is_sequence(rotations):
         raise QmlTypeError(
             f"{what} must be a rotation name or a list of them ({', '.join(ROTATIONS)}), "
             f"got {rotations!r}"
@@ -570,7 +578,10 @@ def amplitude_angles(
             f"row(s) {shown} of the features are zero vectors; amplitude encoding "
             "prepares X / ||X||, which needs a nonzero vector"
         )
-    data = data / scale[:, None]
+    if np.iscomplexobj(data):  # complex / real computes 1/scale first: inf for subnormals
+        data = data.real / scale[:, None] + 1j * (data.imag / scale[:, None])
+    else:
+        data = data / scale[:, None]
     data = data / np.linalg.norm(data, axis=1, keepdims=True)
     batch = data.shape[0]
     weights = np.abs(data) ** 2
@@ -700,7 +711,7 @@ def _strong_ranges(n: int, reps: int, ranges: Sequence[int] | None) -> list[int]
         return [0] * reps
     if ranges is None:
         return [(layer % (n - 1)) + 1 for layer in range(reps)]
-    if isinstance(ranges, (str, bytes)) or not isinstance(ranges, Iterable):
+    if not is_sequence(ranges):
         raise QmlTypeError(f"ranges must be a sequence of ints, one per layer, got {ranges!r}")
     ranges = [_count(r, "each of ranges", 1) for r in ranges]
     if len(ranges) != reps:
@@ -794,7 +805,7 @@ def data_reuploading(
                 f"{', '.join(accepted)}"
             )
         return build(encoding.num_qubits, reps=reps, before_layer=encoding, **ansatz_options)
-    layers = list(ansatz) if isinstance(ansatz, Iterable) else []
+    layers = list(ansatz) if is_sequence(ansatz) else []
     if not layers or not all(isinstance(layer, Circuit) for layer in layers):
         raise QmlTypeError(
             f"ansatz must be one of {', '.join(ANSATZE)} or a non-empty sequence of Circuits"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from qml.errors import QmlTypeError, QmlValueError, QubitError, QubitIndexError
-from qml.gates.base import MAX_QUBITS, as_count, check_gate_size, integer
+from qml.gates.base import MAX_QUBITS, as_count, check_gate_size, integer, is_sequence
 
 _LETTERS = frozenset("IXYZ")
 #: ``masks()`` packs a label's bits into int64: the simulator's observables have at most
@@ -37,7 +37,7 @@ class PauliSum:
     __array_ufunc__ = None  # numpy scalars defer to our reflected operators
 
     def __init__(self, terms: Iterable[tuple[float, str]]) -> None:
-        if isinstance(terms, (str, bytes)) or not isinstance(terms, Iterable):
+        if not is_sequence(terms):
             raise QmlTypeError(
                 f"a PauliSum needs (coefficient, label) pairs such as [(0.5, 'ZZ')], got {terms!r}"
             )
@@ -256,7 +256,7 @@ class Pauli(PauliSum):
         single = integer(qubits)
         if single is not None:
             qubits = [single]
-        elif isinstance(qubits, (str, bytes)) or not isinstance(qubits, Iterable):
+        elif not is_sequence(qubits):
             raise QubitError(f"Pauli.on needs a sequence of qubit indices, got {qubits!r}")
         indices = [integer(q) for q in qubits]
         if None in indices:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -58,6 +58,16 @@ def integer(value: Any) -> int | None:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         return None
     return int(value)
+
+
+def is_sequence(value: Any) -> bool:
+    """True for what can be iterated as a list of items: not text, not a 0-d array (which
+    claims to be iterable and then refuses), not a mapping."""
+    if isinstance(value, (str, bytes, Mapping)):
+        return False
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, Iterable)
 
 
 def as_count(value: Any, what: str, minimum: int = 0, maximum: int | None = None) -> int:

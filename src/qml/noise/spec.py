@@ -18,11 +18,12 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from qml.circuits import Circuit
 from qml.errors import NoiseError, OptionError, QmlTypeError
+from qml.gates.base import is_sequence
 from qml.noise.channels import (
     MAX_CHANNEL_QUBITS,
     AmplitudeDamping,
@@ -120,7 +121,7 @@ def noise_model(items: list[tuple[str, float]], circuit: Any) -> NoiseModel:
 
 def _check_items(items: Any) -> list[tuple[str, float]]:
     """``items`` as ``parse_noise`` returns them, checked (they may be made by hand)."""
-    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+    if not is_sequence(items):
         raise QmlTypeError(
             f"noise items are [(name, p), ...] as parse_noise returns them, got {items!r}; "
             "use noise_from_spec for a text spec"
