@@ -13,7 +13,11 @@ class QmlError(Exception):
     """Base class of every error qml raises on purpose."""
 
 
-class QubitIndexError(QmlError, IndexError):
+class QmlIndexError(QmlError, IndexError):
+    """An index outside what a qml sequence holds (a circuit's gates, a ParameterVector)."""
+
+
+class QubitIndexError(QmlIndexError):
     """A qubit index outside ``0 .. num_qubits - 1`` (negative indices never wrap)."""
 
 
@@ -110,6 +114,7 @@ __all__ = [
     "ParameterError",
     "QasmError",
     "QmlError",
+    "QmlIndexError",
     "QmlTypeError",
     "QmlValueError",
     "QubitError",

@@ -12,7 +12,7 @@ does not depend on when the global phase was set, so ``copy()``,
 from __future__ import annotations
 
 import math
-import numbers
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,15 +21,23 @@ import numpy as np
 from qml.circuits.parameters import Parameter, ParameterExpression, ParameterVector
 from qml.errors import (
     ParameterError,
+    QasmError,
+    QmlIndexError,
     QmlTypeError,
-    QmlValueError,
     QubitError,
     QubitIndexError,
     ShapeError,
     UnsupportedOperationError,
 )
 from qml.gates import STANDARD_GATES, Gate, Unitary
-from qml.gates.base import is_symbolic
+from qml.gates.base import MAX_QUBITS, as_real, integer, is_symbolic, real_array
+
+#: Most classical bits a circuit may have (measure's indices are below it), as for qubits.
+MAX_CLBITS = MAX_QUBITS
+
+#: Largest OpenQASM file ``from_qasm_file`` reads (bytes): far beyond any real program,
+#: and a mistaken path to a huge file is refused before it is read into memory.
+MAX_QASM_BYTES = 1 << 28
 
 if TYPE_CHECKING:
     import qiskit
@@ -81,7 +89,37 @@ def _builder(gate_cls: type[Gate]) -> Any:
 
 
 def _is_qubit_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, range, np.ndarray))
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0  # a 0-d array is one index
+    return isinstance(value, (list, tuple, range))
+
+
+def _indices(values: Any, what: str, error: type[Exception] = QubitError) -> list[int]:
+    """``values`` (one int or a sequence of them) as a list of ints, else ``error``."""
+    single = integer(values)
+    if single is not None:
+        return [single]
+    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or (
+        isinstance(values, np.ndarray) and values.ndim != 1
+    ):
+        raise error(f"{what} must be an int or a sequence of ints, got {values!r}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise error(f"{what} must be an int or a sequence of ints, got {values!r}") from None
+    out = []
+    for value in items:
+        number = integer(value)
+        if number is None:
+            raise error(f"{what} must be integers, got {value!r}")
+        out.append(number)
+    return out
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise QmlTypeError(f"{what} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class Circuit:
@@ -100,11 +138,19 @@ class Circuit:
         *,
         name: str | None = None,
     ) -> None:
-        if not isinstance(num_qubits, numbers.Integral) or isinstance(num_qubits, bool):
+        width = integer(num_qubits)
+        if width is None:
             raise QmlTypeError(f"num_qubits must be an int, got {num_qubits!r}")
-        if num_qubits < 0:
-            raise QubitError(f"num_qubits must be >= 0, got {num_qubits}")
-        self._num_qubits = int(num_qubits)
+        if width < 0:
+            raise QubitError(f"num_qubits must be >= 0, got {width}")
+        if width > MAX_QUBITS:
+            raise QubitError(
+                f"a circuit of {width:,} qubits is beyond qml's limit of {MAX_QUBITS:,} "
+                "(a state vector of 50 qubits already needs 16 PiB)"
+            )
+        if name is not None and not isinstance(name, str):
+            raise QmlTypeError(f"a circuit's name must be a string or None, got {name!r}")
+        self._num_qubits = width
         self._instructions: list[Instruction] = []
         self._parameters: dict[Parameter, None] = {}  # of the gates, in order
         self._names: dict[str, Parameter] = {}  # the same, by name
@@ -134,20 +180,16 @@ class Circuit:
     @global_phase.setter
     def global_phase(self, value: float | ParameterExpression) -> None:
         self._derived.clear()
+        what = "global_phase (a finite float, a parameter expression or a real (B,) array)"
         if isinstance(value, ParameterExpression):
             _check_names(value.parameters, self._names)
             self._global_phase: float | ParameterExpression = value
-        elif isinstance(value, numbers.Real) and np.isfinite(value):
-            self._global_phase = float(value)
-        elif _is_phase_batch(value):  # assign_parameters with (B,) values
-            batch = np.array(value, dtype=np.float64)
+        elif isinstance(value, np.ndarray) and value.ndim == 1:  # assign_parameters: (B,)
+            batch = real_array(value, what).copy()
             batch.setflags(write=False)
             self._global_phase = batch
         else:
-            raise QmlTypeError(
-                "global_phase must be a finite float, a parameter expression or a real "
-                f"array of shape (B,), got {value!r}"
-            )
+            self._global_phase = as_real(value, what)
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
@@ -193,7 +235,16 @@ class Circuit:
         return iter(self._instructions)
 
     def __getitem__(self, index: int) -> Instruction:
-        return self._instructions[index]
+        if isinstance(index, slice):
+            return self._instructions[index]  # type: ignore[return-value]
+        position = integer(index)
+        if position is None:
+            raise QmlTypeError(f"a circuit is indexed by an int or a slice, got {index!r}")
+        if not -len(self._instructions) <= position < len(self._instructions):
+            raise QmlIndexError(
+                f"gate {position} is out of range for a circuit of {len(self)} gate(s)"
+            )
+        return self._instructions[position]
 
     # -- building ----------------------------------------------------------------------
     def append(self, gate: Gate | type[Gate], qubits: int | Sequence[int]) -> Circuit:
@@ -203,11 +254,15 @@ class Circuit:
         Returns the circuit.
         """
         if isinstance(gate, type) and issubclass(gate, Gate):
-            gate = gate()
+            try:
+                gate = gate()
+            except TypeError as error:  # a gate class that needs arguments
+                raise QmlTypeError(
+                    f"append() got the class {gate.__name__}, which cannot be made without "
+                    f"arguments ({error}); pass a gate, e.g. {gate.__name__}(...)"
+                ) from None
         if not isinstance(gate, Gate):
             raise QmlTypeError(f"append() needs a qml Gate, got {type(gate).__name__}")
-        if isinstance(qubits, numbers.Integral):
-            qubits = (int(qubits),)
         qubits = gate.check_qubits(qubits, self._num_qubits)
         for q in qubits:
             if any(q == measured for measured, _ in self._measurements):
@@ -235,13 +290,12 @@ class Circuit:
     def measure(
         self, qubits: int | Sequence[int], clbits: int | Sequence[int] | None = None
     ) -> Circuit:
-        """Measure ``qubits`` into ``clbits`` (default: the same indices) at the end."""
-        qubits = [qubits] if isinstance(qubits, numbers.Integral) else list(qubits)
-        clbits = (
-            list(qubits)
-            if clbits is None
-            else ([clbits] if isinstance(clbits, numbers.Integral) else list(clbits))
-        )
+        """Measure ``qubits`` into ``clbits`` (default: the same indices) at the end.
+
+        Each is an int or a sequence of ints; classical bits are ``0 .. MAX_CLBITS - 1``.
+        """
+        qubits = _indices(qubits, "measure(): qubits")
+        clbits = list(qubits) if clbits is None else _indices(clbits, "measure(): clbits")
         if len(qubits) != len(clbits):
             raise QubitError(f"measure() got {len(qubits)} qubit(s) but {len(clbits)} clbit(s)")
         for q, b in zip(qubits, clbits, strict=True):
@@ -250,9 +304,13 @@ class Circuit:
                     f"qubit {q} is out of range for {self._num_qubits} qubit(s); valid "
                     f"indices are 0 to {self._num_qubits - 1} (negative indices do not wrap)"
                 )
-            if b < 0:
-                raise QubitIndexError(f"classical bit {b} is negative")
-            self._measurements.append((int(q), int(b)))
+            if not 0 <= b < MAX_CLBITS:
+                raise QubitIndexError(
+                    f"classical bit {b} is out of range; classical bits are numbered 0 to "
+                    f"{MAX_CLBITS - 1}"
+                )
+        pairs = list(zip(qubits, clbits, strict=True))  # all checked: none added on a refusal
+        self._measurements.extend(pairs)
         self._derived.clear()
         return self
 
@@ -279,6 +337,12 @@ class Circuit:
         if _has_symbols(values):
             raise QmlTypeError("parameter values must be numbers; got symbolic values")
         array = _float_array(values, "parameter values")
+        if array.ndim == 0:
+            raise ShapeError(
+                f"expected parameter values of shape ({self.num_parameters},) or "
+                f"(B, {self.num_parameters}) in the order of circuit.parameters; got one "
+                "number (wrap it in a list)"
+            )
         parameters = self.parameters
         n = len(parameters)
         if array.ndim == 1 and array.shape[0] == n:
@@ -305,6 +369,8 @@ class Circuit:
         For data derived from the circuit's structure (the simulator's compiled
         program, its gradient expansion), so repeated calls on one circuit pay once.
         """
+        if not callable(build):
+            raise QmlTypeError(f"derived() needs a function that builds the value, got {build!r}")
         value = self._derived.get(key)
         if value is None:
             value = self._derived[key] = build()
@@ -351,6 +417,7 @@ class Circuit:
         Values may be arrays of shape ``(B,)``: the new circuit's gates are then
         batched. ``strict`` refuses keys that are not parameters of the circuit.
         """
+        strict = _flag(strict, "strict")
         resolved = self.parameter_values(values)
         if strict:
             own = set(self.parameters)
@@ -417,6 +484,7 @@ class Circuit:
         """
         if not isinstance(other, Circuit):
             raise QmlTypeError(f"compose() needs a Circuit, got {type(other).__name__}")
+        front = _flag(front, "front")
         if qubits is None:
             if other.num_qubits > self._num_qubits:
                 raise QubitError(
@@ -424,15 +492,26 @@ class Circuit:
                     f"{self._num_qubits} qubits; pass qubits=[...] or widen this one"
                 )
             qubits = range(other.num_qubits)
-        mapping = list(qubits)
+        mapping = _indices(qubits, "compose(): qubits")
         if len(mapping) != other.num_qubits:
             raise QubitError(
                 f"compose() needs {other.num_qubits} qubit(s) for the other circuit, "
                 f"got {len(mapping)}"
             )
+        for q in mapping:
+            if not 0 <= q < self._num_qubits:
+                raise QubitIndexError(
+                    f"qubit {q} is out of range for {self._num_qubits} qubit(s); valid "
+                    f"indices are 0 to {self._num_qubits - 1} (negative indices do not wrap)"
+                )
+        if len(set(mapping)) != len(mapping):
+            raise QubitError(
+                f"compose() was given the same qubit twice: {mapping}; each qubit of the "
+                "other circuit needs its own qubit here"
+            )
         first, second = (other, self) if front else (self, other)
         out = self._empty_like()
-        out.global_phase = self._global_phase + other.global_phase
+        out.global_phase = _add_phases(self._global_phase, other.global_phase)
         for circuit in (first, second):
             remap = mapping if circuit is other else range(self._num_qubits)
             for gate, qs in circuit:
@@ -487,10 +566,33 @@ class Circuit:
         return from_qasm(text)
 
     @classmethod
-    def from_qasm_file(cls, path: str) -> Circuit:
-        """Parse an OpenQASM 2 file."""
-        with open(path, encoding="utf-8") as handle:
-            return cls.from_qasm(handle.read())
+    def from_qasm_file(cls, path: str | os.PathLike[str]) -> Circuit:
+        """Parse an OpenQASM 2 file (UTF-8 text, at most ``MAX_QASM_BYTES``)."""
+        if not isinstance(path, (str, os.PathLike)) or isinstance(path, bytes):
+            raise QmlTypeError(
+                f"from_qasm_file needs a file path (str or pathlib.Path), got {path!r}"
+            )
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_QASM_BYTES + 1)
+        except FileNotFoundError:
+            raise QasmError(f"no OpenQASM file at {path!r}; check the path") from None
+        except IsADirectoryError:
+            raise QasmError(f"{path!r} is a folder; give the path of an OpenQASM file") from None
+        except OSError as error:
+            raise QasmError(f"cannot read {path!r}: {error.strerror or error}") from None
+        if len(data) > MAX_QASM_BYTES:
+            raise QasmError(
+                f"{path!r} is larger than {MAX_QASM_BYTES // 2**20} MiB, far beyond any "
+                "OpenQASM program; check the path"
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise QasmError(
+                f"{path!r} is not UTF-8 text, so not an OpenQASM program; check the path"
+            ) from None
+        return cls.from_qasm(text)
 
     def to_qasm(self) -> str:
         """This circuit as OpenQASM 2 text (parameters must be bound)."""
@@ -536,13 +638,22 @@ Circuit.cnot, Circuit.toffoli, Circuit.fredkin = (  # type: ignore[attr-defined]
 )
 
 
-def _is_phase_batch(value: Any) -> bool:
-    return (
-        isinstance(value, np.ndarray)
-        and value.ndim == 1
-        and np.isrealobj(value)
-        and bool(np.all(np.isfinite(value)))
-    )
+def _add_phases(a: Any, b: Any) -> Any:
+    """The sum of two global phases: floats, expressions, or (B,) arrays of one length."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if isinstance(a, ParameterExpression) or isinstance(b, ParameterExpression):
+            raise UnsupportedOperationError(
+                "cannot add a batched global phase to a symbolic one; compose before "
+                "assigning batched values, or assign the other circuit's parameters too"
+            )
+        if np.ndim(a) == np.ndim(b) == 1 and np.shape(a) != np.shape(b):
+            raise ShapeError(
+                f"global phases batched over {np.shape(a)[0]} and {np.shape(b)[0]} samples "
+                "cannot be added; give both circuits the same batch"
+            )
+    with np.errstate(over="ignore"):
+        total = a + b
+    return total
 
 
 def _phase_equal(a: Any, b: Any) -> bool:
@@ -567,17 +678,9 @@ def _check_names(parameters: Iterable[Parameter], known: Mapping[str, Parameter]
 
 
 def _float_array(values: Any, what: str) -> np.ndarray:
-    """``values`` as a float64 array, or a QmlTypeError saying what was wrong."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise QmlTypeError(
-            f"{what}: expected real numbers (a float or an array of floats), "
-            f"got {values!r} ({error})"
-        ) from None
-    if not np.all(np.isfinite(array)):
-        raise QmlValueError(f"{what} must be finite; got non-finite values (NaN or infinity)")
-    return array
+    """``values`` as a float64 array of finite real numbers, or a QmlError saying what
+    was wrong (see ``qml.gates.base.real_array``)."""
+    return real_array(values, what)
 
 
 def _has_symbols(values: Iterable[Any] | np.ndarray) -> bool:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -62,6 +61,15 @@ from qml.errors import (
     UnsupportedOperationError,
 )
 from qml.gates import CX, RX, RY, RZ, RZZ, Gate, H, Phase
+from qml.gates.base import (
+    MAX_QUBITS,
+    as_count,
+    as_real,
+    complex_array,
+    integer,
+    is_sequence,
+    real_array,
+)
 
 __all__ = [
     "ANSATZE",
@@ -91,6 +99,11 @@ ENTANGLEMENTS = ("full", "linear", "reverse_linear", "circular", "ring", "pairwi
 Entanglement = str | Sequence[Sequence[int]]
 Angle = float | ParameterExpression
 
+#: Most gates a template builds. Sizes grow fast (``zz_feature_map(n)`` has ``~1.5 n**2``
+#: gates per rep, ``amplitude_encoding(n)`` ``2**(n+1)``); beyond this a template would
+#: take minutes to build, so it is refused first, saying how many gates it would have.
+MAX_TEMPLATE_GATES = 1 << 18
+
 
 # -- validation ----------------------------------------------------------------------------
 def _option(value: Any, valid: Sequence[str], what: str) -> str:
@@ -100,20 +113,59 @@ def _option(value: Any, valid: Sequence[str], what: str) -> str:
 
 
 def _count(value: Any, what: str, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise QmlTypeError(f"{what} must be an int, got {value!r}")
-    if value < minimum:
-        raise QmlValueError(f"{what} must be >= {minimum}, got {value}")
-    return int(value)
+    maximum = MAX_QUBITS if "qubits" in what or "feature" in what else None
+    return as_count(value, what, minimum, maximum)
 
 
 def _real(value: Any, what: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise QmlTypeError(f"{what} must be a finite real number, got {value!r}")
-    return float(value)
+    return as_real(value, what)
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise QmlTypeError(f"{what} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _prefix(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise QmlTypeError(f"parameter_prefix must be a non-empty string, got {value!r}")
+    return value
+
+
+def _layer(value: Any) -> Circuit | None:
+    if value is not None and not isinstance(value, Circuit):
+        raise QmlTypeError(f"before_layer must be a Circuit or None, got {type(value).__name__}")
+    return value
+
+
+def _check_size(gates: int, what: str) -> None:
+    """Refuse a template of more than ``MAX_TEMPLATE_GATES`` gates before building it."""
+    if gates > MAX_TEMPLATE_GATES:
+        raise QmlValueError(
+            f"{what} would have {gates:,} gates, more than qml builds for a template "
+            f"({MAX_TEMPLATE_GATES:,}); use fewer qubits or repetitions"
+        )
+
+
+def _pair_count(n: int, entanglement: Entanglement) -> int:
+    """How many pairs ``entanglement_pairs(n, entanglement)`` gives, without listing them."""
+    if not isinstance(entanglement, str):
+        return len(entanglement_pairs(n, entanglement))
+    name = _option(entanglement, ENTANGLEMENTS, "entanglement")
+    if name == "full":
+        return n * (n - 1) // 2
+    if name in ("circular", "ring"):
+        return max(n - 1, 0) + (1 if n > 2 else 0)
+    return max(n - 1, 0)
 
 
 def _rotation_names(rotations: str | Sequence[str], what: str) -> tuple[str, ...]:
+    if not isinstance(rotations, str) and not is_sequence(rotations):
+        raise QmlTypeError(
+            f"{what} must be a rotation name or a list of them ({', '.join(ROTATIONS)}), "
+            f"got {rotations!r}"
+        )
     names = (rotations,) if isinstance(rotations, str) else tuple(rotations)
     if not names:
         raise QmlValueError(f"{what} needs at least one rotation; valid: {', '.join(ROTATIONS)}")
@@ -144,6 +196,7 @@ def entanglement_pairs(
     if not isinstance(entanglement, str):
         return _explicit_pairs(n, entanglement)
     name = _option(entanglement, ENTANGLEMENTS, "entanglement")
+    _check_size(_pair_count(n, name), f"the entanglement {name!r} on {n:,} qubits")
     linear = [(i, i + 1) for i in range(n - 1)]
     if name == "full":
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
@@ -159,13 +212,20 @@ def entanglement_pairs(
 
 
 def _explicit_pairs(n: int, entanglement: Any) -> list[tuple[int, int]]:
+    refusal = OptionError(
+        f"entanglement must be one of {', '.join(ENTANGLEMENTS)} or a sequence of "
+        f"(control, target) pairs of qubit indices, got {entanglement!r}"
+    )
+    pairs = []
     try:
-        pairs = [tuple(int(q) for q in pair) for pair in entanglement]
-    except (TypeError, ValueError):
-        raise OptionError(
-            f"entanglement must be one of {', '.join(ENTANGLEMENTS)} or a sequence of "
-            f"(control, target) pairs, got {entanglement!r}"
-        ) from None
+        for pair in entanglement:
+            if isinstance(pair, (str, bytes)):
+                raise refusal
+            pairs.append(tuple(integer(q) for q in pair))
+    except TypeError:
+        raise refusal from None
+    if any(None in pair for pair in pairs):
+        raise refusal
     for pair in pairs:
         if len(pair) != 2 or pair[0] == pair[1]:
             raise QubitError(f"entanglement pairs need two different qubits, got {pair}")
@@ -208,8 +268,16 @@ def _n_local(
     """
     n = _count(num_qubits, "num_qubits", 1)
     reps = _count(reps, "reps", 0)
-    pairs = entanglement_pairs(n, entanglement)
+    skip_final_rotation_layer = _flag(skip_final_rotation_layer, "skip_final_rotation_layer")
+    parameter_prefix = _prefix(parameter_prefix)
+    before_layer = _layer(before_layer)
     layers = reps + (0 if skip_final_rotation_layer else 1)
+    extra = 0 if before_layer is None else len(before_layer)
+    _check_size(
+        layers * len(rotations) * n + reps * (_pair_count(n, entanglement) + extra),
+        f"{name}({n:,} qubits, reps={reps:,})",
+    )
+    pairs = entanglement_pairs(n, entanglement)
     theta = iter(ParameterVector(parameter_prefix, layers * len(rotations) * n))
     circuit = Circuit(n, name=name)
 
@@ -249,7 +317,7 @@ def angle_encoding(
     n = _count(num_features, "num_features", 1)
     gate = ROTATIONS[_option(rotation, tuple(ROTATIONS), "rotation")]
     scale = _real(scale, "scale")
-    x = ParameterVector(parameter_prefix, n)
+    x = ParameterVector(_prefix(parameter_prefix), n)
     circuit = Circuit(n, name="AngleEncoding")
     for q in range(n):
         circuit.append(gate(x[q] if scale == 1.0 else scale * x[q]), q)
@@ -278,8 +346,9 @@ def zz_feature_map(
     n = _count(feature_dimension, "feature_dimension", 1)
     reps = _count(reps, "reps", 0)
     alpha = _real(alpha, "alpha")
+    _check_size(reps * (2 * n + 3 * _pair_count(n, entanglement)), f"zz_feature_map({n:,})")
     pairs = entanglement_pairs(n, entanglement)
-    x = ParameterVector(parameter_prefix, n)
+    x = ParameterVector(_prefix(parameter_prefix), n)
     circuit = Circuit(n, name="ZZFeatureMap")
     for _ in range(reps):
         for q in range(n):
@@ -311,8 +380,9 @@ def iqp_encoding(
     """
     n = _count(num_features, "num_features", 1)
     reps = _count(reps, "reps", 0)
+    _check_size(reps * (2 * n + _pair_count(n, entanglement)), f"iqp_encoding({n:,})")
     pairs = entanglement_pairs(n, entanglement)
-    x = ParameterVector(parameter_prefix, n)
+    x = ParameterVector(_prefix(parameter_prefix), n)
     circuit = Circuit(n, name="IQPEncoding")
     for _ in range(reps):
         for q in range(n):
@@ -362,13 +432,18 @@ def _walsh_transform(alpha: np.ndarray) -> np.ndarray:
     ``(-1)**popcount(j & gray(i))``; that matrix ``M`` has ``M.T @ M = 2**k I``.
     """
     size = alpha.shape[-1]
+    # a fast Walsh-Hadamard transform, W[k] = Σ_j alpha_j (-1)**popcount(j & k), in
+    # O(size log size) (the matrix M itself has size**2 entries: 8 GiB at 16 qubits)
+    out = np.array(alpha, dtype=np.float64).reshape(-1, size)
+    half = 1
+    while half < size:
+        pairs = out.reshape(out.shape[0], -1, 2, half)
+        low, high = pairs[:, :, 0, :].copy(), pairs[:, :, 1, :]
+        pairs[:, :, 0, :] += high
+        pairs[:, :, 1, :] = low - high
+        half *= 2
     index = np.arange(size)
-    bits = index[:, None] & (index ^ (index >> 1))[None, :]
-    parity = np.zeros_like(bits)
-    while np.any(bits):
-        parity ^= bits & 1
-        bits = bits >> 1
-    return alpha @ (1 - 2 * parity) / size
+    return out[:, index ^ (index >> 1)].reshape(alpha.shape) / size
 
 
 def _amplitude_angle_count(num_qubits: int, complex_amplitudes: bool) -> int:
@@ -408,7 +483,11 @@ def amplitude_encoding(
     n = _count(num_qubits, "num_qubits", 1)
     if not isinstance(complex_amplitudes, bool):
         raise QmlTypeError(f"complex_amplitudes must be a bool, got {complex_amplitudes!r}")
-    x = ParameterVector(parameter_prefix, _amplitude_angle_count(n, complex_amplitudes))
+    # each uniformly controlled rotation is as many CXs as rotations
+    _check_size(
+        2 * _amplitude_angle_count(min(n, 64), complex_amplitudes), f"amplitude_encoding({n})"
+    )
+    x = ParameterVector(_prefix(parameter_prefix), _amplitude_angle_count(n, complex_amplitudes))
     angles = iter(x)
     circuit = Circuit(n, name="AmplitudeEncoding")
     for q in range(n - 1, -1, -1):
@@ -453,9 +532,12 @@ def amplitude_angles(
     ``DataError`` for zero rows, NaN or infinity, and complex values without
     ``complex_amplitudes=True``.
     """
-    data = np.asarray(X)
-    if data.dtype == object or not np.issubdtype(data.dtype, np.number):
-        raise DataError(f"amplitude_angles needs numeric features, got dtype {data.dtype}")
+    if not isinstance(complex_amplitudes, (bool, np.bool_)):
+        raise QmlTypeError(f"complex_amplitudes must be a bool, got {complex_amplitudes!r}")
+    try:
+        data = complex_array(X, "amplitude_angles needs numeric features")
+    except QmlTypeError as error:
+        raise DataError(str(error)) from None
     if data.ndim not in (1, 2):
         raise ShapeError(f"expected features of shape (2**n,) or (B, 2**n), got shape {data.shape}")
     single = data.ndim == 1
@@ -484,6 +566,8 @@ def amplitude_angles(
         if not complex_amplitudes:
             data = data.real
     data = data.astype(np.complex128 if complex_amplitudes else np.float64)
+    if data.shape[0] == 0:  # an empty batch: no rows of angles
+        return np.zeros((0, _amplitude_angle_count(n, complex_amplitudes)))
 
     # dividing by the largest entry first keeps squares of tiny features from underflowing
     scale = np.max(np.abs(data), axis=1)
@@ -494,7 +578,10 @@ def amplitude_angles(
             f"row(s) {shown} of the features are zero vectors; amplitude encoding "
             "prepares X / ||X||, which needs a nonzero vector"
         )
-    data = data / scale[:, None]
+    if np.iscomplexobj(data):  # complex / real computes 1/scale first: inf for subnormals
+        data = data.real / scale[:, None] + 1j * (data.imag / scale[:, None])
+    else:
+        data = data / scale[:, None]
     data = data / np.linalg.norm(data, axis=1, keepdims=True)
     batch = data.shape[0]
     weights = np.abs(data) ** 2
@@ -624,6 +711,8 @@ def _strong_ranges(n: int, reps: int, ranges: Sequence[int] | None) -> list[int]
         return [0] * reps
     if ranges is None:
         return [(layer % (n - 1)) + 1 for layer in range(reps)]
+    if not is_sequence(ranges):
+        raise QmlTypeError(f"ranges must be a sequence of ints, one per layer, got {ranges!r}")
     ranges = [_count(r, "each of ranges", 1) for r in ranges]
     if len(ranges) != reps:
         raise ShapeError(f"ranges needs one value per layer ({reps}), got {len(ranges)}")
@@ -658,8 +747,11 @@ def strongly_entangling_layers(
     """
     n = _count(num_qubits, "num_qubits", 1)
     reps = _count(reps, "reps", 0)
+    before_layer = _layer(before_layer)
+    extra = 0 if before_layer is None else len(before_layer)
+    _check_size(reps * (4 * n + extra), f"strongly_entangling_layers({n:,}, reps={reps:,})")
     layer_ranges = _strong_ranges(n, reps, ranges)
-    theta = iter(ParameterVector(parameter_prefix, 3 * reps * n))
+    theta = iter(ParameterVector(_prefix(parameter_prefix), 3 * reps * n))
     circuit = Circuit(n, name="StronglyEntanglingLayers")
     for r in layer_ranges:
         if before_layer is not None:
@@ -713,7 +805,7 @@ def data_reuploading(
                 f"{', '.join(accepted)}"
             )
         return build(encoding.num_qubits, reps=reps, before_layer=encoding, **ansatz_options)
-    layers = list(ansatz)
+    layers = list(ansatz) if is_sequence(ansatz) else []
     if not layers or not all(isinstance(layer, Circuit) for layer in layers):
         raise QmlTypeError(
             f"ansatz must be one of {', '.join(ANSATZE)} or a non-empty sequence of Circuits"
@@ -769,6 +861,10 @@ def stack_parameters(circuit: Circuit, values: Mapping[str, Any]) -> np.ndarray:
     """
     if not isinstance(circuit, Circuit):
         raise QmlTypeError(f"expected a qml Circuit, got {type(circuit).__name__}")
+    if not isinstance(values, Mapping):
+        raise QmlTypeError(
+            f"values must be a mapping {{vector name: values}}, got {type(values).__name__}"
+        )
     slots = [_vector_slot(p) for p in circuit.parameters]
     names = list(dict.fromkeys(name for name, _ in slots))
     unknown = [key for key in values if key not in names]
@@ -785,7 +881,7 @@ def stack_parameters(circuit: Circuit, values: Mapping[str, Any]) -> np.ndarray:
     arrays: dict[str, np.ndarray] = {}
     batch: set[int] = set()
     for name in names:
-        array = np.asarray(values[name], dtype=np.float64)
+        array = real_array(values[name], f"the values of {name!r}")
         if array.ndim == 0:
             array = array.reshape(1)
         length = 1 + max((i or 0) for vector, i in slots if vector == name)
@@ -800,7 +896,7 @@ def stack_parameters(circuit: Circuit, values: Mapping[str, Any]) -> np.ndarray:
     if len(batch) > 1:
         raise ShapeError(f"batched values disagree on the batch size: {sorted(batch)}")
     rows = batch.pop() if batch else None
-    out = np.empty((rows or 1, len(slots)))
+    out = np.empty((1 if rows is None else rows, len(slots)))
     for name, array in arrays.items():
         columns = [c for c, (vector, _) in enumerate(slots) if vector == name]
         elements = [slots[c][1] or 0 for c in columns]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qml.circuits.circuit import Circuit
+from qml.circuits.circuit import MAX_CLBITS, MAX_QASM_BYTES, Circuit
 from qml.circuits.parameters import (
     Parameter,
     ParameterExpression,
@@ -57,7 +57,8 @@ from qml.gates import (
     U,
     Unitary,
 )
-from qml.gates.base import Gate, is_symbolic
+from qml.gates.base import MAX_QUBITS, Gate, as_real, is_symbolic
+from qml.gates.unitary import UNITARY_TOLERANCE
 
 if TYPE_CHECKING:
     import qiskit
@@ -80,6 +81,11 @@ _MAX_WIDE_MATRIX_QUBITS = 12
 #: parameters) and their definitions above: qiskit builds such a matrix by composing
 #: the whole body (seconds for 10 qubits), and the body is exact.
 _MAX_QASM_MATRIX_QUBITS = 4
+
+#: Most gates an imported circuit may become once definitions are decomposed. A gate
+#: defined as two uses of another doubles at each level, so a short program can ask for
+#: more gates than any machine holds; it is refused before anything is expanded.
+MAX_IMPORT_GATES = 1 << 20
 
 # qiskit Parameters that to_qiskit made, mapped back to the qml parameters they came from,
 # so from_qiskit(to_qiskit(c)) has the very same parameters as c.
@@ -106,17 +112,26 @@ def _qiskit_parameter(p: Parameter, vectors: dict[str, Any]) -> Any:
     return target
 
 
+def _vectors(vectors: Any) -> dict[str, Any]:
+    """The ``{name: qiskit ParameterVector}`` shared across one conversion (new if None)."""
+    if vectors is None:
+        return {}
+    if not isinstance(vectors, dict):
+        raise QmlTypeError(f"vectors must be a dict (or None), got {type(vectors).__name__}")
+    return vectors
+
+
 def expression_to_qiskit(value: Any, vectors: dict[str, Any] | None = None) -> Any:
     """A qml number or polynomial expression as a qiskit float or ParameterExpression."""
     if not isinstance(value, ParameterExpression):
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim:
             raise QmlTypeError(
                 "qiskit circuits hold one value per parameter; this gate has a "
                 "batched (B,) parameter. Convert one sample at a time or keep "
                 "the parameter symbolic"
             )
-        return float(value)
-    vectors = {} if vectors is None else vectors
+        return as_real(value, "a parameter value for qiskit")
+    vectors = _vectors(vectors)
     symbols = {p: _qiskit_parameter(p, vectors) for p in value.parameters}
     total: Any = 0.0
     for monomial, coefficient in value.terms.items():
@@ -160,7 +175,7 @@ def expression_from_qiskit(value: Any) -> float | ParameterExpression:
             if abs(value.imag) > 1e-12:
                 raise ParameterError(f"the complex parameter {value} is not a gate angle")
             value = value.real
-        return float(value)
+        return as_real(value, "the qiskit value")
     if not value.parameters:
         number = value.numeric()
         return expression_from_qiskit(number)
@@ -205,10 +220,22 @@ def _evaluate(node: ast.AST, symbols: dict[str, Parameter], source: Any) -> Any:
     if isinstance(node.op, ast.Mult):
         return left * right
     if isinstance(node.op, ast.Div):
+        if not isinstance(right, ParameterExpression) and right == 0:
+            raise ParameterError(f"{source} divides by zero")
         return left / right
-    if isinstance(right, ParameterExpression) or float(right) != int(right) or right < 0:
+    if (
+        isinstance(right, ParameterExpression)
+        or not math.isfinite(right)
+        or float(right) != int(right)
+        or right < 0
+    ):
         raise ParameterError(f"{source}: only non-negative integer powers are polynomials")
-    return left ** int(right)
+    if isinstance(left, ParameterExpression):
+        return left ** int(right)
+    try:
+        return math.pow(left, right)
+    except (OverflowError, ValueError):
+        raise ParameterError(f"{source}: a constant power overflows") from None
 
 
 # -- circuits -----------------------------------------------------------------------------------
@@ -222,6 +249,8 @@ def _library() -> Any:
 
 def qiskit_class_of(gate: Gate | type[Gate]) -> type | None:
     """qiskit's class for a gate that names one (``Gate.qiskit_class``), else None."""
+    if not (isinstance(gate, Gate) or (isinstance(gate, type) and issubclass(gate, Gate))):
+        raise QmlTypeError(f"expected a qml Gate or gate class, got {type(gate).__name__}")
     name = gate.qiskit_class
     return None if name is None else getattr(_library(), name)
 
@@ -243,6 +272,8 @@ def to_qiskit(circuit: Circuit) -> qiskit.QuantumCircuit:
     """``circuit`` as a qiskit ``QuantumCircuit``, with its phase, parameters and measurements."""
     from qiskit import QuantumCircuit
 
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"to_qiskit needs a qml Circuit, got {type(circuit).__name__}")
     vectors: dict[str, Any] = {}
     qc = QuantumCircuit(circuit.num_qubits, circuit.num_clbits, name=circuit.name)
     qc.global_phase = expression_to_qiskit(circuit.global_phase, vectors)
@@ -258,7 +289,7 @@ def qiskit_gate(gate: Gate, vectors: dict[str, Any] | None = None) -> Any:
     inverted or diagonal gate, or else its matrix (which needs bound parameters)."""
     from qiskit.circuit.library import DiagonalGate, PermutationGate, UnitaryGate
 
-    vectors = {} if vectors is None else vectors
+    vectors = _vectors(vectors)
     qiskit_class = qiskit_class_of(gate)
     if qiskit_class is not None and not isinstance(gate, Unitary):
         return qiskit_class(*(expression_to_qiskit(p, vectors) for p in gate.params))
@@ -293,10 +324,53 @@ def from_qiskit(qc: qiskit.QuantumCircuit) -> Circuit:
 
     if not isinstance(qc, QuantumCircuit):
         raise QmlTypeError(f"from_qiskit needs a qiskit QuantumCircuit, got {type(qc).__name__}")
-    out = Circuit(qc.num_qubits, name=qc.name)
+    if qc.num_qubits > MAX_QUBITS or qc.num_clbits > MAX_CLBITS:
+        raise UnsupportedOperationError(
+            f"the qiskit circuit has {qc.num_qubits:,} qubits and {qc.num_clbits:,} classical "
+            f"bits; qml circuits have at most {MAX_QUBITS:,} of each"
+        )
+    if len(qc.data) > MAX_IMPORT_GATES:
+        raise UnsupportedOperationError(
+            f"the qiskit circuit has {len(qc.data):,} instructions, more than qml imports "
+            f"({MAX_IMPORT_GATES:,})"
+        )
+    out = Circuit(qc.num_qubits, name=qc.name if isinstance(qc.name, str) else None)
     out.global_phase = expression_from_qiskit(qc.global_phase)
     _append(out, qc, list(range(qc.num_qubits)), path=(), cache={})
     return out
+
+
+def _expanded_size(op: Any, cache: dict, top: bool = False) -> int:
+    """How many qml gates ``op`` becomes, definitions decomposed; remembered per
+    QASM-defined gate (whose definitions nest), so counting is cheap however deep."""
+    key = ("size", *_program_key(op)) if _program_key(op) else None
+    if key is not None and key in cache:
+        return cache[key]
+    if op.name in _SKIPPED or op.name == "global_phase":
+        size = 0
+    elif not top and (op.name == "measure" or qml_gate(op, cache) is not None):
+        size = 1
+    else:
+        definition = getattr(op, "definition", None)
+        size = 1
+        if definition is not None:
+            size = 0
+            for item in definition.data:
+                size += _expanded_size(_plain_operation(item.operation), cache)
+                if size > MAX_IMPORT_GATES:
+                    break  # already too many: no need to count the rest
+    if key is not None:
+        cache[key] = size
+    return size
+
+
+def _program_key(op: Any) -> tuple | None:
+    """``(program id, name, qubits, parameters)`` for a gate a QASM program defines (qiskit's
+    parser gives every use the program's table of gates), else None."""
+    program = getattr(op, "_gates", None) if hasattr(op, "_bytecode") else None
+    if program is None or not all(isinstance(p, numbers.Real) for p in op.params):
+        return None
+    return (id(program), op.name, op.num_qubits, tuple(float(p) for p in op.params))
 
 
 def _append(
@@ -332,8 +406,28 @@ def _append(
                 "Remove it, or use qiskit-aer for non-unitary circuits"
             )
         _check_not_measured(out, qubits, where)
-        out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
-        _append(out, definition, qubits, (*path, op.name), cache)
+        size = _expanded_size(op, cache, top=True)
+        if len(out) + size > MAX_IMPORT_GATES:
+            raise UnsupportedOperationError(
+                f"the qiskit instruction {where!r} expands to {size:,} gates or more (its "
+                f"definition nests others); qml imports circuits of at most "
+                f"{MAX_IMPORT_GATES:,} gates"
+            )
+        key = _program_key(op)
+        if key is None:
+            out.global_phase = out.global_phase + expression_from_qiskit(definition.global_phase)
+            _append(out, definition, qubits, (*path, op.name), cache)
+            continue
+        # a gate the program defines is expanded once per name and parameters, on its own
+        # qubits, then copied onto each use's qubits: nested definitions stay linear
+        body = cache.get(("body", *key))
+        if body is None:
+            body = Circuit(op.num_qubits, expression_from_qiskit(definition.global_phase))
+            _append(body, definition, list(range(op.num_qubits)), (*path, op.name), cache)
+            cache[("body", *key)] = body
+        for gate, local in body:
+            out.append(gate, [qubits[q] for q in local])
+        out.global_phase = out.global_phase + body.global_phase
 
 
 def qml_gate(op: Any, cache: dict | None = None) -> Gate | None:
@@ -395,15 +489,15 @@ def _matrix_gate(op: Any, cache: dict) -> Gate | None:
     program = getattr(op, "_gates", None) if hasattr(op, "_bytecode") else None
     if program is not None and op.num_qubits > _MAX_QASM_MATRIX_QUBITS:
         return None  # decomposed through its definition instead
-    key = None
-    if program is not None and all(isinstance(p, numbers.Real) for p in op.params):
-        key = (id(program), op.name, op.num_qubits, tuple(float(p) for p in op.params))
-        if key in cache:
-            return cache[key][0]
-    try:
-        matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
-    except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
-        return None
+    key = _program_key(op)
+    if key is not None and key in cache:
+        return cache[key][0]
+    matrix = _definition_matrix(op, cache) if program is not None else None
+    if matrix is None:
+        try:
+            matrix = np.asarray(op.to_matrix(), dtype=np.complex128)
+        except Exception:  # qiskit raises CircuitError and friends for gates without a matrix
+            return None
     label = getattr(op, "label", None)
     if label == Permutation.name and np.array_equal(np.abs(matrix), np.abs(matrix) > 0.5):
         return Permutation(np.argmax(np.abs(matrix), axis=1))  # what qiskit_gate exported
@@ -411,6 +505,36 @@ def _matrix_gate(op: Any, cache: dict) -> Gate | None:
     if key is not None:
         cache[key] = (gate, program)  # the program's table is kept alive: its id stays its own
     return gate
+
+
+def _definition_matrix(op: Any, cache: dict) -> np.ndarray | None:
+    """The matrix of a gate a QASM program defines, from its body: each body gate (standard,
+    or another defined gate, itself cached) applied to every basis state in turn. Linear in
+    the body, where qiskit's ``Operator`` expands every nested definition (a gate defined
+    by doubling another 14 times took it 40 s). None if a body gate has no qml form."""
+    definition = getattr(op, "definition", None)
+    if definition is None:
+        return None
+    phase = expression_from_qiskit(definition.global_phase)
+    if not isinstance(phase, float):
+        return None
+    states = np.eye(1 << op.num_qubits, dtype=np.complex128)  # row j: the basis state |j>
+    for item in definition.data:
+        inner = _plain_operation(item.operation)
+        if inner.name in _SKIPPED:
+            continue
+        gate = None if item.clbits else qml_gate(inner, cache)
+        if gate is None or gate.is_parameterized or gate.batch_size is not None:
+            return None
+        gate.apply(states, [definition.find_bit(q).index for q in item.qubits])
+    matrix = states.T * np.exp(1j * phase)
+    error = np.abs(matrix.conj().T @ matrix - np.eye(matrix.shape[0])).max()
+    if UNITARY_TOLERANCE / 100 < error < 1e-6:
+        # a product of exact unitaries drifts by rounding (a gate squared 40 times): its
+        # nearest unitary, the polar factor W V† of its SVD, is the body's matrix
+        w, _, vh = np.linalg.svd(matrix)
+        matrix = w @ vh
+    return matrix
 
 
 def _wide_gate(op: Any) -> Gate | None:
@@ -521,8 +645,14 @@ def from_qasm(text: str) -> Circuit:
 
     if not isinstance(text, str):
         raise QmlTypeError(f"from_qasm needs the program text as a str, got {type(text).__name__}")
+    if len(text) > MAX_QASM_BYTES:
+        raise QasmError(
+            f"the program has {len(text):,} characters, beyond qml's limit of "
+            f"{MAX_QASM_BYTES:,} for OpenQASM text"
+        )
     if re.match(r"\s*(//[^\n]*\n\s*)*OPENQASM\s+3", text):
         raise QasmError("this is OpenQASM 3; qml reads OpenQASM 2 (convert it with qiskit first)")
+    _check_registers(text)
     try:
         qc = qasm2.loads(text, custom_instructions=_qasm_custom_instructions())
     except qasm2.QASM2ParseError as error:
@@ -536,7 +666,40 @@ def from_qasm(text: str) -> Circuit:
                 f"  {line} | {source}"
             ) from None
         raise QasmError(f"OpenQASM error: {message}") from None
+    except BaseException as error:
+        # qiskit's parser is Rust: some malformed programs (an integer of 20 digits) make
+        # it panic, which reaches Python as a BaseException rather than a parse error
+        if type(error).__name__ != "PanicException":
+            raise
+        raise QasmError(
+            "OpenQASM error: qiskit's parser failed on this program (an integer too "
+            "large, or another malformed token); check the numbers in it"
+        ) from None
     return from_qiskit(qc)
+
+
+_REGISTER = re.compile(r"\b(qreg|creg)\s+[A-Za-z_]\w*\s*\[\s*(\d+)\s*\]")
+
+
+def _check_registers(text: str) -> None:
+    """Refuse registers wider than qml's circuits before qiskit builds them (a register
+    of 10**8 qubits takes qiskit minutes)."""
+    code = re.sub(r"//[^\n]*", "", text)
+    huge = re.search(r"\[\s*(\d{19,})\s*\]", code)
+    if huge:  # qiskit's parser would panic on it (it reads indices as 64-bit integers)
+        raise QasmError(
+            f"the register size or index [{huge.group(1)[:30]}...] is far beyond any register; "
+            "check the program"
+        )
+    totals = {"qreg": 0, "creg": 0}
+    for kind, digits in _REGISTER.findall(code):
+        totals[kind] += int(digits) if len(digits) < 12 else MAX_QUBITS + 1
+    for kind, limit, what in (("qreg", MAX_QUBITS, "qubits"), ("creg", MAX_CLBITS, "bits")):
+        if totals[kind] > limit:
+            raise QasmError(
+                f"the program declares {totals[kind]:,} {what} in its {kind}s; qml circuits "
+                f"have at most {limit:,}"
+            )
 
 
 @functools.cache
@@ -566,6 +729,8 @@ def to_qasm(circuit: Circuit) -> str:
     """
     from qiskit import qasm2
 
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"to_qasm needs a qml Circuit, got {type(circuit).__name__}")
     if circuit.parameters:
         names = ", ".join(p.name for p in circuit.parameters)
         raise UnboundParameterError(
@@ -574,4 +739,41 @@ def to_qasm(circuit: Circuit) -> str:
         )
     if any(is_symbolic(p) for gate, _ in circuit for p in gate.params):
         raise UnboundParameterError("bind every parameter before to_qasm()")
-    return qasm2.dumps(to_qiskit(circuit))
+    return qasm2.dumps(_exportable(to_qiskit(circuit)))
+
+
+def _exportable(qc: Any) -> Any:
+    """``qc`` with every gate whose parameters are not real numbers (a ``DiagonalGate``'s
+    complex phases, a controlled ``UnitaryGate``'s matrix) replaced by its definition:
+    OpenQASM 2 parameters are real, and qiskit would write the others as they are."""
+    from qiskit.circuit.library import UnitaryGate
+
+    if all(_real_params(item.operation) for item in qc.data):
+        return qc
+    out = qc.copy_empty_like()
+    for item in qc.data:
+        op = item.operation
+        if _real_params(op):
+            out.append(op, item.qubits, item.clbits)
+            continue
+        definition = getattr(op, "definition", None)
+        if definition is not None:
+            inner = _exportable(definition)
+            out.compose(inner, qubits=item.qubits, inplace=True)
+        elif op.num_qubits <= _MAX_MATRIX_QUBITS:
+            out.append(UnitaryGate(op.to_matrix(), check_input=False), item.qubits)
+        else:
+            raise UnsupportedOperationError(
+                f"the gate {op.name!r} has no OpenQASM 2 form (parameters that are not real "
+                "numbers and no definition); decompose it before to_qasm()"
+            )
+    return out
+
+
+def _real_params(op: Any) -> bool:
+    from qiskit.circuit.library import UnitaryGate
+
+    return isinstance(op, UnitaryGate) or all(
+        isinstance(p, numbers.Real) or (hasattr(p, "parameters") and hasattr(p, "sympify"))
+        for p in op.params
+    )

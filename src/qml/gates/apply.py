@@ -21,7 +21,7 @@ from qml.errors import QmlValueError, ShapeError
 
 def num_qubits_of(state: np.ndarray) -> int:
     """Number of qubits of a state of shape ``(2**n,)`` or ``(B, 2**n)``."""
-    size = state.shape[-1]
+    size = state.shape[-1] if state.ndim else 0
     n = size.bit_length() - 1
     if size < 1 or 1 << n != size or state.ndim not in (1, 2):
         raise ShapeError(

@@ -12,8 +12,9 @@ Conventions (qiskit's, so cross-checks need no translation):
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,9 +25,19 @@ from qml.errors import (
     QubitError,
     QubitIndexError,
     ShapeError,
+    StateTooLargeError,
     UnboundParameterError,
 )
 from qml.gates import apply as kernels
+
+#: Most qubits a circuit (hence a gate) may have, and most classical bits. A state vector
+#: of even 50 qubits is beyond any machine; the bound keeps what is linear in the width
+#: (drawing, depth, export to qiskit) fast, and refuses absurd sizes before they allocate.
+MAX_QUBITS = 1 << 16
+
+#: Most bytes one gate's dense matrix, phase vector or permutation table may take. Wider
+#: operators are refused (a ``StateTooLargeError``) before numpy is asked to allocate them.
+MAX_GATE_BYTES = 1 << 32
 
 
 def is_symbolic(value: Any) -> bool:
@@ -34,7 +45,135 @@ def is_symbolic(value: Any) -> bool:
     return hasattr(value, "parameters") and hasattr(value, "bind")
 
 
+def integer(value: Any) -> int | None:
+    """``value`` as an int if it is one (a Python or numpy integer, or a 0-d integer
+    array; never a bool), else None."""
+    kind = type(value)
+    if kind is int:  # the common case, first: qubit indices are checked on every append
+        return value
+    if kind is tuple or kind is list:
+        return None
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
+
+
+def is_sequence(value: Any) -> bool:
+    """True for what can be iterated as a list of items: not text, not a 0-d array (which
+    claims to be iterable and then refuses), not a mapping."""
+    if isinstance(value, (str, bytes, Mapping)):
+        return False
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, Iterable)
+
+
+def as_count(value: Any, what: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """``value`` as an int in ``[minimum, maximum]``: ``QmlTypeError`` for a non-integer,
+    ``QmlValueError`` (naming the range) for one outside it."""
+    number = integer(value)
+    if number is None:
+        raise QmlTypeError(f"{what} must be an int, got {value!r}")
+    if number < minimum:
+        raise QmlValueError(f"{what} must be >= {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise QmlValueError(f"{what} must be at most {maximum:,}, got {number:,}")
+    return number
+
+
+def as_real(value: Any, what: str) -> float:
+    """``value`` as a finite float: a real number or a 0-d real array (never a bool).
+
+    ``QmlTypeError`` for anything else (strings, None, complex numbers, booleans);
+    ``QmlValueError`` for NaN, infinity, or an int too large for a float.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        kind = "complex" if isinstance(value, numbers.Complex) else type(value).__name__
+        raise QmlTypeError(f"{what} must be a real number, got {value!r} ({kind})")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        raise QmlValueError(f"{what} = {value} does not fit in a float") from None
+    if not math.isfinite(number):
+        raise QmlValueError(f"{what} is non-finite ({number}); use a finite real number")
+    return number
+
+
+def real_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float64 array of finite real numbers, any shape.
+
+    Refuses, naming ``what``: text, booleans, complex numbers, None and other objects
+    (``QmlTypeError``); ragged nesting (``ShapeError``); NaN, infinity and ints too
+    large for a float (``QmlValueError``).
+    """
+    array = _numeric_array(values, what, numbers.Real)
+    if array.dtype.kind == "c":
+        raise QmlTypeError(
+            f"{what}: expected real numbers, got complex values; angles and parameters "
+            "are real (pass values.real if the imaginary parts are zero)"
+        )
+    array = array.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise QmlValueError(f"{what} must be finite: got non-finite values (NaN or infinity)")
+    return array
+
+
+def complex_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a complex128 array of numbers, any shape (matrices, phases, Kraus
+    operators); refuses what ``real_array`` refuses except complex numbers and NaN."""
+    return _numeric_array(values, what, numbers.Complex).astype(np.complex128, copy=False)
+
+
+_NONE_BAD = object()  # "no bad entry" (None itself may be the bad entry)
+
+
+def _numeric_array(values: Any, what: str, kind: type) -> np.ndarray:
+    """``values`` as an int, float or complex numpy array whose entries are all ``kind``."""
+    noun = "real numbers" if kind is numbers.Real else "numbers"
+    if isinstance(values, (str, bytes)):
+        raise QmlTypeError(f"{what}: expected {noun}, got the text {values!r}")
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise ShapeError(
+            f"{what}: expected {noun} in a rectangular array (a number, a list of "
+            "numbers or an array), got a ragged or unreadable nesting"
+        ) from None
+    if array.dtype == object:
+        bad = next(
+            (v for v in array.flat if isinstance(v, (bool, np.bool_)) or not isinstance(v, kind)),
+            _NONE_BAD,
+        )
+        if bad is not _NONE_BAD:
+            raise QmlTypeError(f"{what}: expected {noun}, got {bad!r} among them")
+        try:
+            array = array.astype(np.complex128 if kind is numbers.Complex else np.float64)
+        except (OverflowError, ValueError, TypeError):
+            raise QmlValueError(f"{what}: a value does not fit in a float") from None
+    if array.dtype.kind not in "iufc":
+        raise QmlTypeError(f"{what}: expected {noun}, got an array of dtype {array.dtype}")
+    return array
+
+
+def check_gate_size(entries: int, itemsize: int, what: str) -> None:
+    """Refuse (``StateTooLargeError``) an operator of ``entries`` items that would take
+    more than ``MAX_GATE_BYTES``, before anything is allocated."""
+    size = entries * itemsize
+    if size > MAX_GATE_BYTES:
+        raise StateTooLargeError(
+            f"{what} would take {size / 2**30:,.1f} GiB, more than qml builds for one "
+            f"gate ({MAX_GATE_BYTES / 2**30:g} GiB); use a structured gate (Diagonal, "
+            "Permutation, Controlled) or fewer qubits"
+        )
+
+
 def _check_param(value: Any, gate_name: str) -> Any:
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        return value
     if is_symbolic(value):
         return value
     if isinstance(value, (bool, np.bool_)):
@@ -42,28 +181,16 @@ def _check_param(value: Any, gate_name: str) -> Any:
             f"gate {gate_name!r} got the boolean parameter {value!r}; "
             "gate parameters are real angles (floats)"
         )
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        value = float(value)
-        if not np.isfinite(value):
-            raise QmlValueError(
-                f"gate {gate_name!r} got a non-finite parameter {value}; "
-                "parameters must be finite real numbers"
-            )
-        return value
+    if isinstance(value, numbers.Real):
+        return as_real(value, f"gate {gate_name!r}: its parameter")
     if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)):
-        array = np.asarray(value)
+        array = real_array(value, f"gate {gate_name!r}: a parameter")
         if array.ndim == 0:
-            return _check_param(array.item(), gate_name)
-        if array.ndim != 1 or not np.isrealobj(array):
+            return float(array)
+        if array.ndim != 1:
             raise ShapeError(
                 f"gate {gate_name!r}: a batched parameter must be a real array of "
-                f"shape (B,); got shape {array.shape} and dtype {array.dtype}"
-            )
-        array = array.astype(np.float64, copy=False)
-        if not np.all(np.isfinite(array)):
-            raise QmlValueError(
-                f"gate {gate_name!r} got non-finite values in a batched "
-                "parameter; remove NaN and infinity first"
+                f"shape (B,); got shape {array.shape}"
             )
         return array
     if isinstance(value, numbers.Complex):
@@ -128,6 +255,12 @@ def pauli_matrix(letters: str) -> np.ndarray:
     Letters: ``I``, ``X``, ``Y``, ``Z``, and the projectors ``1`` (onto ``|1>``) and
     ``0`` (onto ``|0>``). ``pauli_matrix("1X")`` is ``|1><1|`` on qubit 0 times X on qubit 1.
     """
+    if not isinstance(letters, str) or not set(letters) <= set(_LETTERS):
+        raise QmlValueError(
+            f"Pauli letters must be a string of I, X, Y, Z, 0 and 1 (qubit 0 first), "
+            f"got {letters!r}"
+        )
+    check_gate_size(1 << (2 * len(letters)), 16, f"the matrix of {len(letters)} Pauli letters")
     out = np.ones((1, 1), dtype=np.complex128)
     for letter in letters:  # later letters are more significant: kron on the left
         out = np.kron(_LETTERS[letter], out)
@@ -195,6 +328,8 @@ class Gate:
     draw_as: str = "box"
 
     def __init__(self, *params: Any) -> None:
+        if type(self) not in _CHECKED_CLASSES:
+            _check_gate_class(type(self))
         if len(params) != self.num_params:
             raise QmlTypeError(
                 f"{type(self).__name__} takes {self.num_params} parameter(s), got {len(params)}"
@@ -242,6 +377,11 @@ class Gate:
     def matrix(self) -> np.ndarray:
         """The unitary: ``(2**k, 2**k)``, or ``(B, 2**k, 2**k)`` for batched parameters."""
         values = self.values()
+        check_gate_size(
+            (self.batch_size or 1) << (2 * self.num_qubits),
+            16,
+            f"the dense matrix of the {self.num_qubits}-qubit gate {self.name!r}",
+        )
         if self.fixed_matrix is not None:
             return self.fixed_matrix.copy()
         if self.structure == "diagonal":
@@ -257,7 +397,13 @@ class Gate:
         """Phases of a diagonal gate: ``(2**k,)`` or ``(B, 2**k)``."""
         if self.structure != "diagonal":
             raise QmlValueError(f"gate {self.name!r} is not diagonal; use matrix()")
-        return self._diagonal(*self.values())
+        values = self.values()
+        check_gate_size(
+            (self.batch_size or 1) << self.num_qubits,
+            16,
+            f"the phases of the {self.num_qubits}-qubit gate {self.name!r}",
+        )
+        return self._diagonal(*values)
 
     def _matrix(self, *values: Any) -> np.ndarray:
         if self.pauli_generator is not None:  # exp(-iθ s P/2) = cos(sθ/2) I - i sin(sθ/2) P
@@ -316,6 +462,14 @@ class Gate:
         ``qubits[j]`` is the state's qubit that plays the gate's qubit ``j``.
         Diagonal and permutation gates never build a dense matrix.
         """
+        if not isinstance(state, np.ndarray) or state.dtype.kind != "c":
+            raise QmlTypeError(
+                "apply() updates a state in place: pass a complex numpy array of shape "
+                f"(2**n,) or (B, 2**n), such as qml.simulate returns; got {type(state).__name__}"
+                + (f" of dtype {state.dtype}" if isinstance(state, np.ndarray) else "")
+            )
+        if not state.flags.writeable:
+            raise QmlValueError("apply() updates the state in place, but it is read-only; copy it")
         qubits = self.check_qubits(qubits, kernels.num_qubits_of(state))
         batch = self.batch_size
         if batch is not None and (state.ndim != 2 or state.shape[0] != batch):
@@ -323,6 +477,8 @@ class Gate:
                 f"gate {self.name!r} has parameters batched over {batch} samples "
                 f"but the state has shape {state.shape}; expected ({batch}, 2**n)"
             )
+        if state.size == 0:  # an empty batch: nothing to update
+            return
         if self.structure == "diagonal":
             kernels.apply_diagonal(state, self.diagonal(), qubits)
         elif self.structure == "permutation":
@@ -331,17 +487,42 @@ class Gate:
             kernels.apply_matrix(state, self.matrix(), qubits)
 
     def check_qubits(self, qubits: Sequence[int], num_qubits: int) -> tuple[int, ...]:
-        """Validate qubit indices for this gate on a register of ``num_qubits`` qubits."""
-        try:
-            qubits = tuple(qubits)
-        except TypeError:
-            raise QubitError(
-                f"gate {self.name!r} needs a sequence of qubit indices, got {qubits!r}"
-            ) from None
+        """Validate qubit indices for this gate on a register of ``num_qubits`` qubits.
+
+        ``qubits`` is a sequence of ints (numpy integers and 0-d integer arrays count as
+        ints), or one int for a one-qubit gate. Returns them as a tuple of Python ints.
+        """
+        width = num_qubits if type(num_qubits) is int else integer(num_qubits)
+        if width is None:
+            raise QmlTypeError(
+                f"the register's number of qubits must be an int, got {num_qubits!r}"
+            )
+        num_qubits = width
+        kind = type(qubits)
+        if kind is not tuple and kind is not list:  # the common cases skip these checks
+            single = integer(qubits)
+            if single is not None:
+                qubits = (single,)
+            elif isinstance(qubits, (str, bytes, Mapping, set, frozenset)) or (
+                isinstance(qubits, np.ndarray) and qubits.ndim != 1
+            ):
+                raise QubitError(
+                    f"gate {self.name!r} needs a sequence of qubit indices (in order: the "
+                    f"gate's qubit 0 first), got {qubits!r}"
+                )
+            try:
+                qubits = tuple(qubits)
+            except TypeError:
+                raise QubitError(
+                    f"gate {self.name!r} needs a sequence of qubit indices, got {qubits!r}"
+                ) from None
+        indices = []
         for q in qubits:
-            if not isinstance(q, numbers.Integral) or isinstance(q, (bool, np.bool_)):
+            number = q if type(q) is int else integer(q)
+            if number is None:
                 raise QubitError(f"qubit indices must be integers; gate {self.name!r} got {q!r}")
-        qubits = tuple(int(q) for q in qubits)
+            indices.append(number)
+        qubits = tuple(indices)
         if len(qubits) != self.num_qubits:
             raise QubitError(
                 f"gate {self.name!r} acts on {self.num_qubits} qubit(s) but was "
@@ -384,6 +565,42 @@ class Gate:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(_format_param(p) for p in self.params)})"
+
+
+#: Gate classes whose facts have been checked (once per class, on first construction).
+_CHECKED_CLASSES: set[type] = set()
+
+
+def _check_gate_class(cls: type[Gate]) -> None:
+    """Refuse a Gate class that states no operator, or impossible facts, when first made."""
+    where = f"{cls.__name__} (a Gate subclass)"
+    if integer(cls.num_qubits) is None or not 1 <= cls.num_qubits <= MAX_QUBITS:
+        raise QmlTypeError(f"{where} must set num_qubits to an int >= 1, got {cls.num_qubits!r}")
+    if integer(cls.num_params) is None or cls.num_params < 0:
+        raise QmlTypeError(f"{where} must set num_params to an int >= 0, got {cls.num_params!r}")
+    if cls.structure == "diagonal":
+        defined = cls._diagonal is not Gate._diagonal
+        how = "a diagonal gate defines _diagonal(*values)"
+    elif cls.structure == "permutation":
+        defined = cls.permutation is not None
+        how = "a permutation gate sets permutation (a table of 2**k indices)"
+    elif cls.structure == "dense":
+        defined = (
+            cls.fixed_matrix is not None
+            or cls._matrix is not Gate._matrix
+            or cls.matrix is not Gate.matrix
+            or (cls.pauli_generator is not None and cls.num_params == 1)
+        )
+        how = "define fixed_matrix or _matrix(*values) (see qml.gates.Gate)"
+    else:
+        raise QmlTypeError(
+            f"{where} has structure {cls.structure!r}; use 'dense', 'diagonal' or 'permutation'"
+        )
+    if issubclass(cls, ControlledGate) and not isinstance(getattr(cls, "target", None), type):
+        defined, how = False, "a ControlledGate subclass sets target (the controlled gate class)"
+    if not defined:
+        raise QmlTypeError(f"{where} states no operator: {how}")
+    _CHECKED_CLASSES.add(cls)
 
 
 def _param_equal(a: Any, b: Any) -> bool:

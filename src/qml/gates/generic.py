@@ -14,7 +14,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from qml.errors import NotUnitaryError, QmlTypeError, QmlValueError, ShapeError
-from qml.gates.base import Gate, controlled_matrix, embed_diagonal
+from qml.gates.base import (
+    MAX_QUBITS,
+    Gate,
+    check_gate_size,
+    complex_array,
+    controlled_matrix,
+    embed_diagonal,
+    integer,
+)
 
 #: Largest |phase| - 1 accepted for a diagonal unitary (as ``Unitary``'s tolerance).
 PHASE_TOLERANCE = 1e-10
@@ -37,16 +45,16 @@ class Diagonal(Gate):
     structure = "diagonal"
 
     def __init__(self, phases: Any) -> None:
-        try:
-            array = np.array(phases, dtype=np.complex128)
-        except (TypeError, ValueError):
-            raise QmlTypeError(
-                f"Diagonal needs numeric phases; got {type(phases).__name__}"
-            ) from None
+        if isinstance(phases, (str, bytes)) or phases is None:
+            raise QmlTypeError(f"Diagonal needs numeric phases; got {type(phases).__name__}")
+        array = complex_array(phases, "Diagonal needs numeric phases")
+        if isinstance(phases, np.ndarray) and np.may_share_memory(array, phases):
+            array = array.copy()  # ours alone: made read-only below
         if array.ndim != 1:
             raise ShapeError(f"Diagonal needs a 1-D array of phases; got shape {array.shape}")
         self.num_qubits = _power_of_two(array.shape[0], "Diagonal")
-        error = np.abs(np.abs(array) - 1).max()
+        with np.errstate(all="ignore"):  # NaN and infinity fail the check below
+            error = np.abs(np.abs(array) - 1).max()
         if not error <= PHASE_TOLERANCE:
             raise NotUnitaryError(
                 f"a diagonal unitary needs entries of modulus 1; max ||d| - 1| = {error:.2e}. "
@@ -92,7 +100,10 @@ class Permutation(Gate):
     structure = "permutation"
 
     def __init__(self, table: Any) -> None:
-        array = np.asarray(table)
+        try:
+            array = np.asarray(table)
+        except (ValueError, TypeError, OverflowError):  # ragged or unreadable nesting
+            array = np.asarray(None)
         if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
             raise QmlTypeError(
                 f"Permutation needs a 1-D array of integers; got {array.dtype} {array.shape}"
@@ -110,9 +121,19 @@ class Permutation(Gate):
     @classmethod
     def of_qubits(cls, pattern: Any) -> Permutation:
         """qiskit's ``PermutationGate(pattern)``: qubit ``pattern[j]`` ends at position ``j``."""
-        pattern = [int(q) for q in pattern]
+        if isinstance(pattern, (str, bytes)) or integer(pattern) is not None:
+            raise QmlTypeError(f"a qubit pattern is a sequence of ints, got {pattern!r}")
+        try:
+            entries = list(pattern)
+        except TypeError:
+            raise QmlTypeError(f"a qubit pattern is a sequence of ints, got {pattern!r}") from None
+        indices = [integer(q) for q in entries]
+        if None in indices or not entries:
+            raise QmlTypeError(f"a qubit pattern is a non-empty sequence of ints, got {entries!r}")
+        pattern = [int(q) for q in indices]  # type: ignore[arg-type]
         if sorted(pattern) != list(range(len(pattern))):
             raise QmlValueError(f"a qubit pattern must permute 0 .. k-1; got {pattern}")
+        check_gate_size(1 << len(pattern), 8, f"the table of a {len(pattern)}-qubit permutation")
         index = np.arange(1 << len(pattern))
         table = np.zeros_like(index)
         for j, q in enumerate(pattern):  # new bit j comes from old bit q
@@ -159,15 +180,18 @@ class Controlled(Gate):
     def __init__(self, base: Gate, num_controls: int = 1, ctrl_state: int | None = None) -> None:
         if not isinstance(base, Gate):
             raise QmlTypeError(f"Controlled needs a qml Gate to control, got {type(base).__name__}")
-        if isinstance(num_controls, bool) or not isinstance(num_controls, int) or num_controls < 1:
+        count = integer(num_controls)
+        if count is None or count < 1:
             raise QmlValueError(f"num_controls must be a positive int, got {num_controls!r}")
+        if count + base.num_qubits > MAX_QUBITS:
+            raise QmlValueError(
+                f"{count:,} controls on a {base.num_qubits}-qubit gate exceed the "
+                f"{MAX_QUBITS:,} qubits a qml circuit may have"
+            )
+        num_controls = count
         full = (1 << num_controls) - 1
-        state = full if ctrl_state is None else ctrl_state
-        if (
-            isinstance(state, bool)
-            or not isinstance(state, (int, np.integer))
-            or not 0 <= state <= full
-        ):
+        state = full if ctrl_state is None else integer(ctrl_state)
+        if state is None or not 0 <= state <= full:
             raise QmlValueError(
                 f"ctrl_state must be an int from 0 to {full} for {num_controls} control(s); "
                 f"got {ctrl_state!r}"
@@ -190,6 +214,9 @@ class Controlled(Gate):
             self.pauli_generator = letters + base.pauli_generator  # type: ignore[misc]
             self.generator_scale = base.generator_scale  # type: ignore[misc]
         if base.structure == "permutation":
+            check_gate_size(
+                1 << self.num_qubits, 8, f"the table of a {self.num_qubits}-qubit permutation"
+            )
             self.permutation = self._controlled_permutation()  # type: ignore[misc]
 
     def _active(self) -> np.ndarray:
@@ -223,6 +250,7 @@ class Controlled(Gate):
         inner = self.base.generator()
         if inner is None:
             return None
+        check_gate_size(1 << (2 * self.num_qubits), 16, f"the generator of {self.name!r}")
         d = 1 << self.num_qubits
         out = np.zeros((d, d), dtype=np.complex128)
         active = self._active()
@@ -275,6 +303,11 @@ class DerivedGate(Gate):
     suffix: ClassVar[str] = ""
 
     def __init__(self, gate: Gate) -> None:
+        if not isinstance(gate, Gate):
+            raise QmlTypeError(
+                f"{type(self).__name__} needs a qml Gate instance, got {gate!r}; "
+                "instantiate a gate class first (H(), RX(0.1))"
+            )
         self.gate = gate
         self.num_qubits = gate.num_qubits
         self.num_params = gate.num_params  # type: ignore[misc]

@@ -210,7 +210,9 @@ class U(Gate):
     def _matrix(self, theta: Any, phi: Any, lam: Any) -> np.ndarray:
         c, s = _cos_sin(theta)
         return matrix_from_entries(
-            [[c, -_phase(lam) * s], [_phase(phi) * s, _phase(np.asarray(phi) + lam) * c]]
+            # e^{iφ} e^{iλ}, not e^{i(φ+λ)}: the sum of two large angles loses the bits
+            # that keep the matrix unitary (U(1, 2, 2**31) was off by 5e-7)
+            [[c, -_phase(lam) * s], [_phase(phi) * s, _phase(phi) * _phase(lam) * c]]
         )
 
     def inverse(self) -> Gate:

@@ -21,6 +21,7 @@ Each named channel equals the qiskit-aer error of the same parameter, which
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 from collections.abc import Mapping
 from functools import reduce
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qml.errors import NoiseError, QmlTypeError, ShapeError
+from qml.gates.base import complex_array, integer
 from qml.simulator.density import transfer_matrix
 
 if TYPE_CHECKING:
@@ -39,6 +41,11 @@ KRAUS_TOLERANCE = 1e-10
 
 #: Largest entry of |S - I| (S the channel's transfer matrix) for a channel to count as ideal.
 IDEAL_TOLERANCE = 1e-12
+
+#: Widest channel: the density-matrix simulator applies a k-qubit channel as its
+#: ``4**k x 4**k`` transfer matrix (16 MiB at 5 qubits, 256 MiB at 6), and the
+#: k-qubit depolarizing channel has ``4**k`` Kraus operators.
+MAX_CHANNEL_QUBITS = 5
 
 PAULIS: dict[str, np.ndarray] = {
     "I": np.eye(2, dtype=np.complex128),
@@ -52,14 +59,29 @@ def pauli_matrix(label: str) -> np.ndarray:
     """The matrix of a Pauli string; the rightmost character acts on qubit 0 (qiskit's order)."""
     if not isinstance(label, str) or not label or set(label) - set(PAULIS):
         raise NoiseError(f"{label!r} is not a Pauli label: a string of I, X, Y and Z")
+    _check_width(len(label), f"the Pauli label {label[:12]!r}...")
     return reduce(np.kron, (PAULIS[c] for c in label))
+
+
+def _check_width(num_qubits: int, what: str) -> None:
+    if num_qubits > MAX_CHANNEL_QUBITS:
+        raise NoiseError(
+            f"{what} acts on {num_qubits} qubits; qml's channels act on at most "
+            f"{MAX_CHANNEL_QUBITS} (the density-matrix simulator applies a k-qubit channel "
+            "as a 4**k x 4**k matrix). Attach noise to smaller gates"
+        )
 
 
 def _probability(value: Any, name: str, owner: str, top: float = 1.0) -> float:
     """``value`` as a float in ``[0, top]``, else a NoiseError naming ``owner``'s ``name``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         raise QmlTypeError(f"{owner}: {name} must be a real number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except (OverflowError, ValueError):
+        value = math.inf
     if not 0.0 <= value <= top:  # NaN fails too
         raise NoiseError(f"{owner}: {name} must be between 0 and {top:g}, got {value!r}")
     return value
@@ -92,9 +114,13 @@ class Channel:
     """
 
     def __init__(self, operators: Any) -> None:
+        if isinstance(operators, (str, bytes)) or operators is None:
+            raise _malformed(operators)
+        if isinstance(operators, np.ndarray) and operators.ndim in (2, 3):
+            _check_width(operators.shape[-1].bit_length() - 1, "a channel")  # before copying
         try:
-            stack = np.array(operators, dtype=np.complex128)
-        except (TypeError, ValueError):
+            stack = np.array(complex_array(operators, "Kraus operators"))
+        except ShapeError:
             raise _malformed(operators) from None
         if stack.ndim == 2:  # one operator: a unitary channel
             stack = stack[None]
@@ -105,6 +131,7 @@ class Channel:
                 "Kraus operators must be (2**k, 2**k) matrices on k >= 1 qubits, all of one "
                 f"size; got an array of shape {stack.shape}"
             )
+        _check_width(k, "a channel")
         if not np.all(np.isfinite(stack)):
             raise NoiseError("Kraus operators contain NaN or infinity")
         gram = np.einsum("jab,jac->bc", stack.conj(), stack)  # Σ_j K_j† K_j
@@ -141,6 +168,7 @@ class Channel:
         """
         if not isinstance(other, Channel):
             raise QmlTypeError(f"tensor() needs a qml.noise Channel, got {type(other).__name__}")
+        _check_width(self.num_qubits + other.num_qubits, "the tensor product")
         return Channel([np.kron(a, b) for a in self._operators for b in other._operators])
 
     def to_qiskit(self) -> QuantumError:
@@ -175,6 +203,7 @@ class PauliChannel(Channel):
                 raise NoiseError(f"{owner}: {label!r} is not a Pauli label of I, X, Y and Z")
         if len(sizes) > 1:
             raise NoiseError(f"{owner}: Pauli labels of different lengths {sorted(sizes)}")
+        _check_width(sizes.pop(), owner)
         self.probabilities = {
             label: _probability(p, f"the probability of {label!r}", owner)
             for label, p in probabilities.items()
@@ -227,10 +256,13 @@ class Depolarizing(PauliChannel):
     """
 
     def __init__(self, p: float, num_qubits: int = 1) -> None:
-        if not isinstance(num_qubits, numbers.Integral) or isinstance(num_qubits, bool):
+        count = integer(num_qubits)
+        if count is None:
             raise QmlTypeError(f"Depolarizing: num_qubits must be an int, got {num_qubits!r}")
-        if num_qubits < 1:
+        if count < 1:
             raise NoiseError(f"Depolarizing: num_qubits must be >= 1, got {num_qubits}")
+        _check_width(count, "Depolarizing")
+        num_qubits = count
         terms = 4**num_qubits
         top = terms / (terms - 1)
         self.p = _probability(p, "p", "Depolarizing", top=top)

@@ -20,7 +20,6 @@ the same gates in the same way:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from qml.errors import NoiseError, OptionError, QmlTypeError, QubitError, QubitIndexError
 from qml.gates import STANDARD_GATES
+from qml.gates.base import MAX_QUBITS, integer
 from qml.noise.channels import Channel
 from qml.noise.readout import ReadoutError
 
@@ -111,7 +111,8 @@ class NoiseModel:
     ) -> NoiseModel:
         """Read qubit ``qubits`` (an int, or a list of one as in qiskit-aer) through ``error``."""
         error = error if isinstance(error, ReadoutError) else ReadoutError(error)
-        key = _check_qubits([qubits] if isinstance(qubits, numbers.Integral) else qubits)
+        single = integer(qubits)
+        key = _check_qubits([single] if single is not None else qubits)
         if len(key) != 1:
             raise NoiseError(
                 f"a readout error acts on one qubit, got qubits {list(key)}; "
@@ -124,16 +125,21 @@ class NoiseModel:
     # -- what the simulator asks ---------------------------------------------------------
     def channels_after(self, gate_name: str, qubits: tuple[int, ...]) -> tuple[Channel, ...]:
         """The channels applied, in order, after gate ``gate_name`` on ``qubits``."""
+        if not isinstance(gate_name, str):
+            raise QmlTypeError(f"a gate name is a string such as 'cx', got {gate_name!r}")
         local = self._local.get(gate_name)
         if local is not None:
-            channels = local.get(tuple(qubits))
+            channels = local.get(_check_qubits(qubits))
             if channels is not None:
                 return tuple(channels)
         return tuple(self._all_qubit.get(gate_name, ()))
 
     def readout_error(self, qubit: int) -> ReadoutError | None:
         """The readout error of ``qubit``, or None."""
-        return self._local_readout.get(qubit, self._all_qubit_readout)
+        index = integer(qubit)
+        if index is None:
+            raise QubitError(f"a qubit index must be an int, got {qubit!r}")
+        return self._local_readout.get(index, self._all_qubit_readout)
 
     def readout_matrix(self, qubit: int) -> np.ndarray | None:
         """``(2, 2)`` confusion matrix of ``qubit`` (P(read j | state i) at ``[i, j]``), or None."""
@@ -164,6 +170,12 @@ class NoiseModel:
         """
         from qiskit_aer.noise import NoiseModel as AerNoiseModel
 
+        if basis_gates is not None and (
+            isinstance(basis_gates, str)
+            or not isinstance(basis_gates, Sequence)
+            or not all(isinstance(name, str) for name in basis_gates)
+        ):
+            raise QmlTypeError(f"basis_gates must be a list of gate names, got {basis_gates!r}")
         model = AerNoiseModel(basis_gates=None if basis_gates is None else list(basis_gates))
         for name, channels in self._all_qubit.items():
             for channel in channels:
@@ -202,10 +214,19 @@ def _check_channel(error: Any) -> Channel:
 
 def _check_names(instructions: str | Sequence[str], num_qubits: int) -> tuple[str, ...]:
     """Gate names as a tuple, each known and of ``num_qubits`` qubits (or of any size)."""
-    names = (instructions,) if isinstance(instructions, str) else tuple(instructions)
+    if isinstance(instructions, str):
+        names: tuple = (instructions,)
+    elif isinstance(instructions, (Sequence, set, frozenset)):
+        names = tuple(instructions)
+    else:
+        raise QmlTypeError(
+            f"gate names must be a name or a list of names such as ['cx'], got {instructions!r}"
+        )
     if not names:
         raise OptionError("no gate names given; pass e.g. ['cx'] or 'rx'")
     for name in names:
+        if not isinstance(name, str):
+            raise QmlTypeError(f"gate names are strings such as 'cx', got {name!r}")
         if name not in GATE_QUBITS:
             hint = (
                 "; measurement errors are readout errors: use add_readout_error"
@@ -228,18 +249,29 @@ def _check_names(instructions: str | Sequence[str], num_qubits: int) -> tuple[st
 
 
 def _check_qubits(qubits: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(qubits, (str, bytes, set, frozenset)) or (
+        isinstance(qubits, np.ndarray) and qubits.ndim != 1
+    ):
+        raise QubitError(f"qubits must be a sequence of ints, got {qubits!r}")
     try:
-        key = tuple(qubits)
+        items = tuple(qubits)
     except TypeError:
         raise QubitError(f"qubits must be a sequence of ints, got {qubits!r}") from None
-    for q in key:
-        if not isinstance(q, numbers.Integral) or isinstance(q, (bool, np.bool_)):
+    key = []
+    for q in items:
+        index = integer(q)
+        if index is None:
             raise QubitError(f"qubit indices must be integers; got {q!r}")
-        if q < 0:
-            raise QubitIndexError(f"qubit {q} is negative; qubit indices start at 0")
+        if index < 0:
+            raise QubitIndexError(f"qubit {index} is negative; qubit indices start at 0")
+        if index >= MAX_QUBITS:
+            raise QubitIndexError(
+                f"qubit {index:,} is beyond the {MAX_QUBITS:,} qubits a qml circuit may have"
+            )
+        key.append(index)
     if len(set(key)) != len(key):
-        raise QubitError(f"the same qubit twice in {list(key)}; give distinct qubits")
-    return tuple(int(q) for q in key)
+        raise QubitError(f"the same qubit twice in {key}; give distinct qubits")
+    return tuple(key)
 
 
 __all__ = ["GATE_QUBITS", "NoiseModel"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qml.errors import NoiseError, QmlTypeError, ShapeError
+from qml.gates.base import complex_array
 
 if TYPE_CHECKING:
     import qiskit_aer.noise
@@ -26,12 +27,18 @@ class ReadoutError:
     num_qubits = 1
 
     def __init__(self, probabilities: Any) -> None:
+        if isinstance(probabilities, ReadoutError):
+            probabilities = probabilities.probabilities
+        refusal = QmlTypeError(
+            f"a readout error needs a real 2 x 2 matrix of probabilities, got {probabilities!r}"
+        )
         try:
-            matrix = np.array(probabilities, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise QmlTypeError(
-                f"a readout error needs a real 2 x 2 matrix of probabilities, got {probabilities!r}"
-            ) from None
+            entries = complex_array(probabilities, "a readout error")
+        except (QmlTypeError, ShapeError):
+            raise refusal from None
+        if np.any(entries.imag != 0):
+            raise refusal
+        matrix = entries.real.copy()
         if matrix.shape != (2, 2):
             hint = (
                 "; qml models one-qubit readout errors only (qiskit-aer applies a "

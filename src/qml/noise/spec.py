@@ -16,11 +16,16 @@ Mistakes raise :class:`~qml.errors.OptionError` saying how to write the spec.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
-from qml.errors import NoiseError, OptionError
+from qml.circuits import Circuit
+from qml.errors import NoiseError, OptionError, QmlTypeError
+from qml.gates.base import is_sequence
 from qml.noise.channels import (
+    MAX_CHANNEL_QUBITS,
     AmplitudeDamping,
     BitFlip,
     Channel,
@@ -77,9 +82,24 @@ def noise_model(items: list[tuple[str, float]], circuit: Any) -> NoiseModel:
     gate; the other channels act on each qubit of a gate; ``readout=p`` flips each
     measured bit with probability ``p``.
     """
+    if not isinstance(circuit, Circuit):
+        raise QmlTypeError(f"noise_model needs the qml Circuit to put noise on, got {circuit!r}")
+    items = _check_items(items)
     gates: dict[str, int] = {}
     for gate, _ in circuit:
-        gates[gate.name] = gate.num_qubits
+        if gates.setdefault(gate.name, gate.num_qubits) != gate.num_qubits:
+            raise OptionError(
+                f"the circuit has {gate.name!r} gates on {gates[gate.name]} and on "
+                f"{gate.num_qubits} qubits; a noise spec puts one channel after every gate of "
+                "a name, so build a NoiseModel with add_quantum_error for each instead"
+            )
+    wide = sorted(name for name, k in gates.items() if k > MAX_CHANNEL_QUBITS)
+    if wide and any(name != "readout" for name, _ in items):
+        raise OptionError(
+            f"noise specs put channels on gates of at most {MAX_CHANNEL_QUBITS} qubits; the "
+            f"circuit has wider ones ({', '.join(wide)}). Decompose them, or build a "
+            "NoiseModel for the gates you want noisy"
+        )
     model = NoiseModel()
     try:
         for name, p in items:
@@ -97,6 +117,32 @@ def noise_model(items: list[tuple[str, float]], circuit: Any) -> NoiseModel:
     except NoiseError as error:
         raise OptionError(f"{error}") from None
     return model
+
+
+def _check_items(items: Any) -> list[tuple[str, float]]:
+    """``items`` as ``parse_noise`` returns them, checked (they may be made by hand)."""
+    if not is_sequence(items):
+        raise QmlTypeError(
+            f"noise items are [(name, p), ...] as parse_noise returns them, got {items!r}; "
+            "use noise_from_spec for a text spec"
+        )
+    checked = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise QmlTypeError(f"each noise item is a (name, p) pair, got {item!r}")
+        name, p = item
+        if not isinstance(name, str) or name not in NOISE_NAMES:
+            raise OptionError(f"unknown noise {name!r}; valid names: {', '.join(NOISE_NAMES)}")
+        if not isinstance(p, numbers.Real) or isinstance(p, bool):
+            raise QmlTypeError(f"{name}: p must be a real number, got {p!r}")
+        try:
+            finite = math.isfinite(float(p))
+        except OverflowError:
+            finite = False
+        if not (finite and 0 <= p <= 1):
+            raise OptionError(f"{name}={p} is not a probability in [0, 1]")
+        checked.append((name, float(p)))
+    return checked
 
 
 def noise_from_spec(spec: str, circuit: Any) -> NoiseModel:
