@@ -21,10 +21,15 @@ What is measured
       (``--step-rows``) of the same model, the rows held on the workers: the round trip
       that every step of ``QuantumClassifier.fit`` on a Dask array pays.
 
-    Each is timed ``--repeat`` times (best and median; the cluster's first call, which
-    imports qml on the workers, is untimed), and every cluster result is compared with the
-    single-process one (Gram entries and losses to 1e-10, labels exactly); a mismatch
-    exits with status 1. The goal is a speed-up of at least 1.6x from 2 workers.
+    Each is timed ``--repeat`` times, the single process and the cluster taking turns so
+    that both meet the same passing load of a shared machine (best and median; the
+    cluster's first call, which imports qml on the workers, is untimed), with the CPU
+    seconds per call of every process involved (this one and the workers): their ratio,
+    cluster over single, is the work the cluster adds (scheduling, moving rows, the workers'
+    own threads), which on an otherwise idle machine bounds the speed-up by
+    ``workers / ratio``. Every cluster result is compared with the single-process one (Gram
+    entries and losses to 1e-10, labels exactly); a mismatch exits with status 1. The goal
+    is a speed-up of at least 1.6x from 2 workers.
 
 Threads
     Every process gets one thread (``QML_NUM_THREADS``, BLAS and OpenMP variables, set
@@ -41,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import sys
 import time
 from dataclasses import dataclass
@@ -78,13 +84,26 @@ PEERS = ("dask", "distributed", "scikit-learn")
 
 
 @dataclass
+class Measured:
+    """Wall-clock seconds of repeated calls, the CPU seconds they took, the last result."""
+
+    timing: _common.Timing
+    cpu: float  # CPU seconds per call, in every process involved
+
+    @property
+    def best(self) -> float:
+        """The fastest call."""
+        return self.timing.best
+
+
+@dataclass
 class Row:
     """One line of the table: a task, its single-process and cluster timings, agreement."""
 
     task: str
     rows: int
-    single: _common.Timing
-    cluster: _common.Timing
+    single: Measured
+    cluster: Measured
     difference: float | None  # None: compared exactly, and equal
 
     @property
@@ -93,8 +112,34 @@ class Row:
         return self.single.best / self.cluster.best
 
 
-def _time(function: Any, repeat: int) -> _common.Timing:
-    return _common.time_call(function, repeat)
+def _cpu() -> float:
+    """CPU seconds this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _all_cpu(client: Any) -> float:
+    """CPU seconds used by this process and by every worker of ``client``."""
+    return _cpu() + sum(client.run(_cpu).values())
+
+
+def _interleaved(client: Any, functions: list[Any], repeat: int) -> list[Measured]:
+    """Time each of ``functions`` ``repeat`` times, taking turns, so that every one meets
+    the same passing load of a shared machine; CPU seconds from this process and the workers.
+    """
+    times: list[list[float]] = [[] for _ in functions]
+    cpu = [0.0] * len(functions)
+    results: list[Any] = [None] * len(functions)
+    for _ in range(repeat):
+        for i, function in enumerate(functions):
+            results[i] = None
+            before = _all_cpu(client)
+            start = time.perf_counter()
+            results[i] = function()
+            times[i].append(time.perf_counter() - start)
+            cpu[i] += _all_cpu(client) - before
+    return [Measured(_common.Timing(t, r), c / repeat)
+            for t, r, c in zip(times, results, cpu, strict=True)]  # fmt: skip
 
 
 def gram_rows(args: argparse.Namespace, client: Any) -> list[Row]:
@@ -115,23 +160,23 @@ def gram_rows(args: argparse.Namespace, client: Any) -> list[Row]:
     def single() -> np.ndarray:
         return kernel(X)[sample]  # the whole matrix is made; only a sample is kept
 
-    one = _time(single, args.repeat)
-    reference = one.result
-
     def kept() -> Any:
         gram = kernel(rows).persist()
         distributed.wait(gram)
         return gram
 
+    def gathered() -> np.ndarray:
+        return kernel(rows).compute()[sample]
+
     kernel(rows[:100]).compute()  # the workers import qml
-    persisted = _time(kept, args.repeat)
-    differ = float(np.abs(persisted.result[sample].compute() - reference).max())
-    persisted.result = None
-    gathered = _time(lambda: kernel(rows).compute()[sample], args.repeat)
-    differ = max(differ, float(np.abs(gathered.result - reference).max()))
+    one, persisted, brought = _interleaved(client, [single, kept, gathered], args.repeat)
+    reference = one.timing.result
+    differ = float(np.abs(persisted.timing.result[sample].compute() - reference).max())
+    persisted.timing.result = None
+    differ = max(differ, float(np.abs(brought.timing.result - reference).max()))
     return [
         Row("gram, kept on the workers", n, one, persisted, differ),
-        Row("gram, gathered here", n, one, gathered, differ),
+        Row("gram, gathered here", n, one, brought, differ),
     ]
 
 
@@ -145,21 +190,21 @@ def trained_classifier(seed: int) -> Any:
     return QuantumClassifier(n_qubits=6, n_layers=3, epochs=3, random_state=seed).fit(X, y)
 
 
-def predict_rows(args: argparse.Namespace, clf: Any) -> list[Row]:
+def predict_rows(args: argparse.Namespace, client: Any, clf: Any) -> list[Row]:
     """Labels of ``--predict-rows`` rows: one process vs the cluster."""
     import dask.array as da
 
     n = args.predict_rows
     rows = da.random.default_rng(args.seed).normal(size=(n, 6), chunks=125_000).persist()
     X = rows.compute()
-    one = _time(lambda: clf.predict(X), args.repeat)
     clf.predict(rows[:1000]).compute()  # the workers import qml
-    many = _time(lambda: clf.predict(rows).compute(), args.repeat)
-    same = np.array_equal(one.result, many.result)
+    one, many = _interleaved(client, [lambda: clf.predict(X), lambda: clf.predict(rows).compute()],
+                             args.repeat)  # fmt: skip
+    same = np.array_equal(one.timing.result, many.timing.result)
     return [Row("predict", n, one, many, None if same else float("inf"))]
 
 
-def step_rows(args: argparse.Namespace, clf: Any) -> list[Row]:
+def step_rows(args: argparse.Namespace, client: Any, clf: Any) -> list[Row]:
     """One training step's loss and gradient on mini-batches of ``--step-rows`` rows."""
     import dask.array as da
 
@@ -179,25 +224,29 @@ def step_rows(args: argparse.Namespace, clf: Any) -> list[Row]:
         local = _Rows(clf.model_, inputs[batch], targets[batch], None, rng)
         remote = _Rows(clf.model_, held[batch], targets[batch], None, rng)
         remote.loss_and_gradient(clf.params_)  # the workers import qml
-        one = _time(lambda local=local: local.loss_and_gradient(clf.params_), args.repeat)
-        many = _time(lambda remote=remote: remote.loss_and_gradient(clf.params_), args.repeat)
-        differ = max(float(np.abs(np.asarray(a) - np.asarray(b)).max())
-                     for a, b in zip(one.result, many.result, strict=True))  # fmt: skip
+        one, many = _interleaved(
+            client, [lambda local=local: local.loss_and_gradient(clf.params_),
+                     lambda remote=remote: remote.loss_and_gradient(clf.params_)], args.repeat,
+        )  # fmt: skip
+        pairs = zip(one.timing.result, many.timing.result, strict=True)
+        differ = max(float(np.abs(np.asarray(a) - np.asarray(b)).max()) for a, b in pairs)
         out.append(Row("training step", size, one, many, differ))
     return out
 
 
 def report(rows: list[Row], workers: int) -> bool:
     """Print the table; True when every cluster result agrees with the single process."""
-    headers = ["task", "rows", "1 process best", "median", f"{workers} workers best",
-               "median", "speed-up", "max diff"]  # fmt: skip
+    headers = ["task", "rows", "1 process best", "median", "CPU s", f"{workers} workers best",
+               "median", "CPU s", "speed-up", "CPU ratio", "max diff"]  # fmt: skip
     table = []
     for row in rows:
         diff = "equal" if row.difference is None else f"{row.difference:.1e}"
         table.append([
             row.task, f"{row.rows:,}", _common.seconds(row.single.best),
-            _common.seconds(row.single.median), _common.seconds(row.cluster.best),
-            _common.seconds(row.cluster.median), f"{row.speedup:.2f}x", diff,
+            _common.seconds(row.single.timing.median), _common.seconds(row.single.cpu),
+            _common.seconds(row.cluster.best), _common.seconds(row.cluster.timing.median),
+            _common.seconds(row.cluster.cpu), f"{row.speedup:.2f}x",
+            f"{row.cluster.cpu / max(row.single.cpu, 1e-9):.2f}", diff,
         ])  # fmt: skip
     print(_common.format_table(headers, table))
     agree = all(row.difference is None or row.difference <= TOLERANCE for row in rows)
@@ -245,9 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         if "gram" in args.parts:
             rows += gram_rows(args, client)
         if "predict" in args.parts:
-            rows += predict_rows(args, clf)
+            rows += predict_rows(args, client, clf)
         if "step" in args.parts:
-            rows += step_rows(args, clf)
+            rows += step_rows(args, client, clf)
         agree = report(rows, args.workers)
     if not agree:
         print(f"\nSome cluster results differ by more than {TOLERANCE:g} from one process's.")
