@@ -31,10 +31,12 @@ What is measured
     entries and losses to 1e-10, labels exactly); a mismatch exits with status 1. The goal
     is a speed-up of at least 1.6x from 2 workers.
 
-Threads
+Threads and memory
     Every process gets one thread (``QML_NUM_THREADS``, BLAS and OpenMP variables, set
     before anything loads; the script re-executes itself once): the cluster's speed-up is
     then what the extra worker process brings, on a machine with as many cores as workers.
+    The single process also gets the glibc allocator settings ``local_cluster`` gives its
+    workers (``qml.interop.dask.ALLOCATOR_VARIABLES``), so that the speed-up is not theirs.
 
 Run (in the benchmark environment, see README.md)::
 
@@ -46,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import sys
 import time
@@ -275,14 +278,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if min(args.repeat, args.workers, args.gram_rows, args.predict_rows, *args.step_rows) < 1:
         parser.error("--repeat, --workers and the row counts must be >= 1")
-    _common.pin_threads(1)
-    qml = _common.import_qml(1)
-    dask_module = _common.optional_import("distributed", "the whole benchmark")
-    if dask_module is None:
+    if _common.optional_import("distributed", "the whole benchmark") is None:
         return 0
-    import distributed
+    from qml.interop.dask import ALLOCATOR_VARIABLES, local_cluster
 
-    from qml.interop.dask import local_cluster
+    # the workers of local_cluster get these allocator settings; so does the single
+    # process, read at start-up (hence a re-execution), so that both sides allocate alike
+    restart = any(os.environ.get(k) != v for k, v in ALLOCATOR_VARIABLES.items())
+    os.environ.update(ALLOCATOR_VARIABLES)
+    _common.pin_threads(1)  # re-executes when the thread variables differ
+    if restart:
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    qml = _common.import_qml(1)
+    import distributed
 
     print(_common.describe_environment(qml, 1, PEERS))
     started = time.perf_counter()

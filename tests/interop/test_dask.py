@@ -344,8 +344,14 @@ def test_grid_search_on_the_joblib_dask_backend_equals_the_sequential_search(cli
 
 
 # -- the helpers of qml.interop.dask ---------------------------------------------------------------
-def test_workers_pin_qmls_threads(client):
+def test_workers_pin_qmls_threads_and_keep_freed_arrays(client):
+    import os
+
+    from qml.interop.dask import ALLOCATOR_VARIABLES
+
     assert set(client.run(qml.get_num_threads).values()) == {1}
+    for name, value in ALLOCATOR_VARIABLES.items():  # set before the worker started
+        assert set(client.run(os.environ.get, name).values()) == {value}
 
 
 def test_worker_memory_is_the_smallest_workers_limit(client):
