@@ -307,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         if "step" in args.parts:
             rows += step_rows(args, client, clf)
         agree = report(rows, args.workers)
+        print(f"at the end: {_common.load_average()}")
     if not agree:
         print(f"\nSome cluster results differ by more than {TOLERANCE:g} from one process's.")
     return 0 if agree else 1
