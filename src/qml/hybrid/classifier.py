@@ -171,7 +171,9 @@ class QuantumClassifier(HybridEstimator):
     computed there, on the rows of the step that each block holds, and summed by a tree
     reduction; the optimizer steps here. With the same ``random_state`` and mini-batches,
     the parameters are those of the single-process fit, up to the order of floating-point
-    sums (1e-10 or better); from shots, the draws differ. Each step is one round trip to
+    sums (about 1e-15); only a parameter that changes no output (its gradient is rounding
+    noise, which Adam divides by its ``eps``) drifts apart, by about 1e-10 over a hundred
+    steps. From shots, the draws differ. Each step is one round trip to
     the workers (tens of milliseconds on a local cluster), so it pays when a step's
     simulations take longer than that: large ``batch_size`` (thousands of rows), big
     circuits or noise, or the full-batch optimizers ("L-BFGS-B", "COBYLA") on many rows;
