@@ -66,7 +66,7 @@ nitpicky = True
 #: Targets outside qml: no inventory is fetched for them, so they are not checked.
 EXTERNAL = (
     "numpy", "np", "scipy", "torch", "qiskit", "qiskit_aer", "sklearn", "matplotlib",
-    "pennylane", "dask", "typing", "collections", "types", "uuid", "pathlib", "os", "io",
+    "pennylane", "dask", "distributed", "typing", "collections", "types", "uuid", "pathlib", "os", "io",
     "numbers", "enum", "dataclasses", "concurrent", "threading", "abc", "json",
 )  # fmt: skip
 BUILTINS = (

@@ -32,13 +32,15 @@ PUBLIC: dict[str, tuple[str, ...] | None] = {
     "qml.simulator": None,
     "qml.simulator.density": ("NoiseSource", "KrausSource"),
     "qml.simulator.gradients": ("ExpectationFunction",),
+    "qml.simulator.lazy": None,
     "qml.noise": None,
     "qml.backends": None,
     "qml.hybrid": None,
     "qml.interop.torch": None,
+    "qml.interop.dask": None,
 }
 #: Modules that need an optional dependency: left out where it is missing.
-OPTIONAL = {"qml.interop.torch": "torch"}
+OPTIONAL = {"qml.interop.torch": "torch", "qml.interop.dask": "distributed"}
 
 SECTION = re.compile(r"^(?P<title>[A-Z][A-Za-z ]+)\n(?P<rule>-{3,})$", re.M)
 

@@ -93,6 +93,64 @@ def test_kernel_refuses_states_too_large_for_memory(monkeypatch) -> None:
         QuantumKernel(12, "angle")(np.zeros((10, 12)))
 
 
+def test_gram_matrix_in_passes_equals_one_matrix_product(monkeypatch, rng) -> None:
+    import qml.hybrid.kernel
+
+    kernel = QuantumKernel(3, "zz")
+    X, Y = rng.uniform(0, np.pi, size=(50, 3)), rng.uniform(0, np.pi, size=(30, 3))
+    monkeypatch.setattr(qml.hybrid.kernel, "GRAM_PASS_BYTES", 16 * 30 * 7)  # passes of 7 rows
+    left, right = kernel.states(X), kernel.states(Y)
+    np.testing.assert_allclose(kernel(X, Y), np.abs(left.conj() @ right.T) ** 2, atol=1e-15)
+
+
+def test_gram_matrix_too_large_for_memory_is_refused_naming_nystroem(monkeypatch) -> None:
+    # 3000 x 3000 floats, and the SVM's copy: 137 MiB; 100 MiB available
+    monkeypatch.setattr(qml.simulator.memory, "available_memory", lambda: 100 << 20)
+    X, y = moons(3000, noise=0.1, random_state=0)
+    clf = QuantumKernelClassifier(n_qubits=2)
+    with pytest.raises(StateTooLargeError, match=r"3000 x 3000.*Nystroem") as info:
+        clf.fit(X, y)
+    assert isinstance(info.value, MemoryError) and not hasattr(clf, "svc_")
+
+
+def test_nystroem_takes_the_quantum_kernel_whole_matrices_at_a_time(monkeypatch, rng) -> None:
+    from sklearn.kernel_approximation import Nystroem
+
+    import qml.hybrid.kernel
+
+    simulated = []
+
+    def counting(circuit, params=None, **options):
+        simulated.append(len(params))
+        return qml.simulate(circuit, params, **options)
+
+    monkeypatch.setattr(qml.hybrid.kernel, "simulate", counting)
+    kernel = QuantumKernel(2, "zz")
+    X = rng.uniform(0, np.pi, size=(200, 2))
+    # 2-qubit states span a 16-dimensional space of density matrices: 24 landmarks in
+    # general position make the Nystroem approximation exact
+    features = Nystroem(kernel=kernel, n_components=24, random_state=0).fit(X).transform(X)
+    assert features.shape == (200, 24)
+    assert sum(simulated) == 24 + 200 + 24 and len(simulated) == 3  # no call per pair
+    np.testing.assert_allclose(features @ features.T, kernel(X), atol=1e-6)
+
+
+def test_nystroem_features_train_a_linear_model_as_well_as_the_kernel_svm() -> None:
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    X, y = moons(400, noise=0.1, random_state=1)
+    X = (X - X.min(axis=0)) / np.ptp(X, axis=0) * np.pi
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)
+    approximate = make_pipeline(
+        Nystroem(kernel=QuantumKernel(2, "angle"), n_components=40, random_state=0),
+        LinearSVC(C=3.0),
+    ).fit(X_train, y_train)
+    exact = SVC(kernel=QuantumKernel(2, "angle"), C=3.0).fit(X_train, y_train)
+    assert approximate.score(X_test, y_test) >= exact.score(X_test, y_test) - 0.03
+
+
 # -- the estimator ----------------------------------------------------------------------------
 def test_kernel_classifier_reaches_its_quality_bar_on_moons() -> None:
     X, y = moons(300, noise=0.1, random_state=0)
@@ -204,5 +262,5 @@ def test_a_gram_matrix_too_large_for_memory_is_refused_before_it_is_made(monkeyp
     kernel = QuantumKernel(1, "angle")
     states = kernel.states(np.zeros((300, 1)))
     monkeypatch.setattr(qml.simulator.memory, "available_memory", lambda: 300 * 300 * 24 - 1)
-    with pytest.raises(StateTooLargeError, match="Gram matrix of 300 x 300 points"):
-        kernel_module._gram_of(states, states)
+    with pytest.raises(StateTooLargeError, match="Gram matrix of 300 x 300 needs"):
+        kernel_module.fidelity_matrix(states, states)

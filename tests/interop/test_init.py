@@ -36,6 +36,11 @@ def test_the_pennylane_device_does_not_load_qiskit():
     assert "pennylane" in loaded and "qiskit_machine_learning" not in loaded
 
 
+def test_the_dask_helpers_load_dask_only():
+    pytest.importorskip("dask", reason="dask is not installed (.[dask] has it)")
+    assert loaded_frameworks("import qml.interop.dask") == ["dask"]
+
+
 def test_submodules_are_attributes_loaded_on_demand():
     import qml.interop
 

@@ -48,6 +48,7 @@ from qml.errors import NotFittedError as QmlNotFittedError
 from qml.hybrid.encodings import get_encoding
 from qml.hybrid.features import AffineMap, check_features, count_rows, get_feature_stage, pad_map
 from qml.hybrid.persistence import finite_json
+from qml.simulator import lazy
 
 
 class NotFittedError(QmlNotFittedError, SklearnNotFittedError):
@@ -496,6 +497,20 @@ class HybridEstimator(ClassifierMixin, BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; call fit(X, y) first "
                 f"(or load a saved model with {type(self).__name__}.load)"
             )
+
+    # -- dask arrays -----------------------------------------------------------------------------
+    def _row_bytes(self) -> int:
+        """Memory one row needs while predicted: its state (4**n under noise) and working copies."""
+        return lazy.STATE_COPIES * lazy.state_bytes(self.n_qubits, getattr(self, "noise", None))
+
+    def _lazy(self, method: Callable[..., Any], X: Any, **options: Any) -> Any:
+        """``method(rows, **options)`` (one of this estimator's) over the blocks of dask ``X``.
+
+        A lazy array; each block is one task that runs the numpy method on a copy of the
+        fitted estimator (see :mod:`qml.simulator.lazy`).
+        """
+        self._check_fitted()
+        return lazy.map_rows(method, X, kwargs=options, row_bytes=self._row_bytes())
 
     # -- model files ---------------------------------------------------------------------------
     def _file_config(self) -> dict[str, Any]:

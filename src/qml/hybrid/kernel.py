@@ -3,8 +3,22 @@
 The fidelity kernel is computed from batched state vectors: one simulation per
 data point (one batched call per set), then one matrix product, never one
 circuit per pair. ``QuantumKernel`` is a callable usable as
-``sklearn.svm.SVC(kernel=qk)``; ``QuantumKernelClassifier`` wraps the fixed
-feature stage, the kernel and an SVC as one scikit-learn estimator.
+``sklearn.svm.SVC(kernel=qk)`` and ``sklearn.kernel_approximation.Nystroem(kernel=qk)``;
+``QuantumKernelClassifier`` wraps the fixed feature stage, the kernel and an SVC as one
+scikit-learn estimator.
+
+Dask arrays of rows give lazy results (:mod:`qml.simulator.lazy`): ``qk.states(X)``
+simulates each block of rows once, where it lives, and ``qk(X, Y)`` is a lazy Gram
+matrix whose every block is one matrix product of two blocks of states.
+
+Memory. A Gram matrix held in memory takes ``8 * N * M`` bytes (``N = M = 20,000``:
+3.2 GB; 50,000: 20 GB), and an SVM needs the whole ``N x N`` training matrix in one
+process: qml checks that it fits before assembling it (``StateTooLargeError``
+otherwise). Beyond that, approximate the kernel from ``m`` landmark rows with
+scikit-learn's ``Nystroem``, which takes ``QuantumKernel`` as its kernel and
+needs ``m`` states and an ``N x m`` matrix::
+
+    make_pipeline(Nystroem(kernel=QuantumKernel(4, "zz"), n_components=500), LinearSVC())
 """
 
 from __future__ import annotations
@@ -13,8 +27,16 @@ import os
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.gaussian_process.kernels import Kernel as SklearnKernel
 
-from qml.errors import DataError, ModelFileError, OptionError, QmlError, QmlTypeError
+from qml.errors import (
+    DataError,
+    ModelFileError,
+    OptionError,
+    QmlError,
+    QmlTypeError,
+    StateTooLargeError,
+)
 from qml.hybrid.base import (
     MAX_LAYERS,
     MAX_QUBITS,
@@ -30,6 +52,7 @@ from qml.hybrid.base import (
 from qml.hybrid.encodings import ENCODINGS, get_encoding
 from qml.hybrid.features import FEATURE_STAGES, check_features, get_feature_stage
 from qml.hybrid.persistence import read_model, write_model
+from qml.simulator import lazy, memory
 from qml.simulator.memory import check_fits
 from qml.simulator.statevector import simulate
 
@@ -44,6 +67,39 @@ _ARRAYS = {
 }  # fmt: skip
 #: How far a stored training state's squared norm may be from 1 (simulated states: ~1e-14).
 NORM_TOLERANCE = 1e-8
+#: Bytes of the complex product computed per pass when a Gram matrix is assembled.
+GRAM_PASS_BYTES = 64 << 20
+
+
+def check_gram_fits(n_rows: int, n_columns: int, copies: int = 1) -> None:
+    """Refuse, before allocating, a Gram matrix of ``n_rows x n_columns`` that would not fit.
+
+    ``copies``: matrices of that size held at once (2 while an SVM is fitted on it).
+    """
+    needed = 8 * n_rows * n_columns * copies + min(GRAM_PASS_BYTES, 16 * n_rows * n_columns)
+    available = memory.available_memory()
+    if needed > available:
+        raise StateTooLargeError(
+            f"a Gram matrix of {n_rows} x {n_columns} needs {needed / 2**30:.3g} GiB "
+            f"(8 bytes an entry{f', {copies} copies' if copies > 1 else ''}), but only "
+            f"{available / 2**30:.3g} GiB of memory is available; approximate the kernel "
+            "with sklearn.kernel_approximation.Nystroem(kernel=QuantumKernel(...), "
+            "n_components=m) (an N x m matrix), or compute it blockwise from dask arrays"
+        )
+
+
+def fidelity_matrix(left: np.ndarray, right: np.ndarray, copies: int = 1) -> np.ndarray:
+    """``|<l_i|r_j>|**2`` for rows of two state matrices, in memory: ``(N, M)`` float64.
+
+    Assembled a block of rows at a time (one matrix product each), after checking that
+    the result fits (``copies``: see :func:`check_gram_fits`).
+    """
+    check_gram_fits(len(left), len(right), copies)
+    out = np.empty((len(left), len(right)))
+    step = max(1, GRAM_PASS_BYTES // (16 * max(len(right), 1)))
+    for start in range(0, len(left), step):
+        out[start : start + step] = np.abs(left[start : start + step].conj() @ right.T) ** 2
+    return out
 
 
 class QuantumKernel:
@@ -55,6 +111,12 @@ class QuantumKernel:
     ``(len(X), len(Y))`` Gram matrix; ``qk(X)`` uses ``Y = X``. ``options`` go to
     the encoding (``reps``, ``entanglement``, ...); one it does not take is an
     ``OptionError``. Rows must be finite real numbers (``DataError`` otherwise).
+
+
+    Dask arrays of rows give lazy states and Gram matrices (see the module docstring).
+    ``QuantumKernel`` counts as a scikit-learn kernel object (it is registered with
+    ``sklearn.gaussian_process.kernels.Kernel``), so ``pairwise_kernels`` and ``Nystroem``
+    hand it whole matrices of rows instead of calling it once per pair.
     """
 
     def __init__(self, n_qubits: int, encoding: str = "zz", **options: Any) -> None:
@@ -72,6 +134,9 @@ class QuantumKernel:
 
     def states(self, X: Any) -> np.ndarray:
         """The encoded states of the rows of ``X``: ``(len(X), 2**n_qubits)``."""
+        if lazy.is_lazy(X):  # a dask array: lazy states, simulated block by block
+            row_bytes = lazy.STATE_COPIES * lazy.state_bytes(self.n_qubits)
+            return lazy.map_rows(self.states, X, row_bytes=row_bytes)
         X = _rows(X)
         width = self.record.width(self.n_qubits)
         if X.shape[1] != width:
@@ -87,29 +152,16 @@ class QuantumKernel:
         return np.vstack(chunks) if chunks else np.zeros((0, 1 << self.n_qubits), complex)
 
     def __call__(self, X: Any, Y: Any = None) -> np.ndarray:
-        """The Gram matrix ``K[i, j] = |<φ(X_i)|φ(Y_j)>|**2``."""
+        """The Gram matrix ``K[i, j] = |<φ(X_i)|φ(Y_j)>|**2`` (lazy if ``X`` or ``Y`` is)."""
         left = self.states(X)
-        right = left if Y is None else self.states(Y)
-        return _gram_of(left, right)
+        right = left if Y is None or Y is X else self.states(Y)  # (pairwise_kernels: Y is X)
+        if lazy.is_lazy(left) or lazy.is_lazy(right):  # dask: block products, lazily
+            return lazy.fidelities(left, right)
+        return fidelity_matrix(left, right)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return f"QuantumKernel({self.n_qubits}, {self.encoding!r}{extra})"
-
-
-def _gram_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """``|<left_i|right_j>|**2`` ``(len(left), len(right))``, refused if it would not fit."""
-    from qml.errors import StateTooLargeError
-    from qml.simulator.memory import available_memory
-
-    needed = len(left) * len(right) * 24  # the complex overlaps and the real result
-    if needed > available_memory():
-        raise StateTooLargeError(
-            f"a Gram matrix of {len(left)} x {len(right)} points needs about "
-            f"{needed / 2**30:.3g} GiB, more than this machine's available memory; use fewer "
-            "points (predict in chunks of rows)"
-        )
-    return np.abs(left.conj() @ right.T) ** 2
 
 
 def _rows(X: Any) -> np.ndarray:
@@ -130,6 +182,11 @@ def _rows(X: Any) -> np.ndarray:
     if data.ndim != 2:
         raise DataError(f"the kernel's inputs must be rows (B, width), got shape {data.shape}")
     return check_features(data)
+
+
+# scikit-learn passes its kernel objects whole matrices of rows (pairwise_kernels,
+# Nystroem) but calls any other callable once per pair of rows
+SklearnKernel.register(QuantumKernel)
 
 
 def _fixed_stage(name: Any) -> bool:
@@ -153,6 +210,15 @@ class QuantumKernelClassifier(HybridEstimator):
     Options are checked in ``fit`` (and ``load``): ``n_qubits`` 1 to ``MAX_QUBITS``,
     ``reps`` 1 to ``MAX_LAYERS``, ``C`` in ``(0, MAX_C]`` (libsvm's time grows with
     ``C``), ``random_state`` None, an int seed, a RandomState or a Generator.
+
+    ``fit`` assembles the ``N x N`` Gram matrix of the training rows in this process,
+    where libsvm needs it: ``16 * N**2`` bytes with the SVM's own copy (``N = 20,000``:
+    6.4 GB), checked before allocating (``StateTooLargeError``). Where it does not fit,
+    use ``Nystroem(kernel=QuantumKernel(n_qubits, encoding), n_components=m)`` and a
+    linear model (see the docstring of ``qml.hybrid.kernel``). On a dask array ``fit`` simulates the
+    training states and computes the Gram matrix's blocks on the workers, then gathers
+    the matrix; ``predict`` and ``decision_function`` on a dask array are lazy, one task
+    per block of rows.
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
@@ -198,19 +264,25 @@ class QuantumKernelClassifier(HybridEstimator):
 
     def fit(self, X: Any, y: Any) -> QuantumKernelClassifier:
         """Fit the feature stage and the SVM on ``X`` ``(n_samples, n_features)`` and ``y``."""
+        rows = X  # a dask array: its states are simulated where its blocks live
         self._check_options()
         self._forget_fit()  # a fit that fails leaves the estimator unfitted, not half-refitted
         X, targets = self._check_targets(X, y)
         kernel = self._kernel()
         self._fit_inputs(X)
-        self._solve(kernel.states(self._inputs(X)), targets)
+        self._solve(kernel.states(self._inputs(rows.astype(np.float64) if lazy.is_lazy(rows)
+                                              else X)), targets)  # fmt: skip
         return self
 
     def _solve(self, states: np.ndarray, targets: np.ndarray) -> None:
         """The SVM on the Gram matrix of the training ``states`` (class indices ``targets``)."""
         from sklearn.svm import SVC
 
-        gram = _gram_of(states, states)
+        if lazy.is_lazy(states):  # the Gram matrix's blocks on the workers, gathered here
+            check_gram_fits(len(states), len(states), copies=2)
+            states, gram = lazy.gathered_gram(states)
+        else:
+            gram = fidelity_matrix(states, states, copies=2)
         # libsvm draws random numbers for probability estimates only, which are not used here
         seed = self.random_state if not isinstance(self.random_state, np.random.Generator) else None
         svc = SVC(kernel="precomputed", C=self.C, random_state=seed)
@@ -222,15 +294,23 @@ class QuantumKernelClassifier(HybridEstimator):
         self._check_fitted()
         X = self._validate(X, reset=False)
         states = self._kernel().states(self._inputs(X))
-        return _gram_of(states, self.train_states_)
+        return fidelity_matrix(states, self.train_states_)
+
+    def _row_bytes(self) -> int:
+        # a row's state, and its row of the Gram matrix against the training states
+        return super()._row_bytes() + 24 * len(self.train_states_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The SVM's decision values (``(n,)`` binary, ``(n, n_classes)`` otherwise)."""
+        if lazy.is_lazy(X):  # a dask array: a lazy result, one task per block of rows
+            return self._lazy(self.decision_function, X)
         gram = self._gram(X)  # checks fitted before svc_ is touched
         return self.svc_.decision_function(gram)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted classes of the rows of ``X``."""
+        if lazy.is_lazy(X):  # a dask array: a lazy result, one task per block of rows
+            return self._lazy(self.predict, X)
         gram = self._gram(X)
         return self.classes_[self.svc_.predict(gram)]
 

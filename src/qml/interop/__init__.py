@@ -7,10 +7,13 @@
   through the ``pennylane.plugins`` entry point; ``pip install qml[pennylane]``).
 * ``qml.interop.torch``: :class:`~qml.interop.torch.QuantumLayer`, a PyTorch module
   (``pip install qml[torch]``).
+* ``qml.interop.dask``: a local cluster with pinned threads, and what runs where when
+  qml's entry points get Dask arrays (``pip install qml[dask]``; the entry points
+  themselves never import dask).
 
 ``import qml.interop`` imports none of those frameworks; ``qml.interop.qiskit``
 (an attribute access or an import) loads qiskit, ``qml.interop.pennylane`` loads
-PennyLane, ``qml.interop.torch`` loads PyTorch.
+PennyLane, ``qml.interop.torch`` loads PyTorch, ``qml.interop.dask`` loads dask.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import importlib
 from types import ModuleType
 
 #: Submodules that load their framework on first access.
-_SUBMODULES = ("qiskit", "pennylane", "torch")
+_SUBMODULES = ("qiskit", "pennylane", "torch", "dask")
 
 
 def __getattr__(name: str) -> ModuleType:

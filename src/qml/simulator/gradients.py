@@ -43,7 +43,7 @@ from qml.errors import (
     is_choice,
 )
 from qml.gates import Gate
-from qml.simulator import engine
+from qml.simulator import engine, lazy
 from qml.simulator.density import final_density
 from qml.simulator.measure import (
     PEAK_EXACT,
@@ -381,8 +381,12 @@ def gradient(
     Returns
     -------
     ndarray of shape ``(n_params,)``, ``(B, n_params)``, ``(n_obs, n_params)`` or
-    ``(B, n_obs, n_params)``.
+    ``(B, n_obs, n_params)``; for a dask array of ``params``, a lazy dask array (see
+    :mod:`qml.simulator.lazy`).
     """
+    if lazy.is_lazy(params):  # a dask array: a lazy result, one task per block of rows
+        return lazy.gradient(circuit, observable, params, method=method, shots=shots,
+                             seed=seed, step=step, noise=noise)  # fmt: skip
     observables, single = observable_list(observable)
     values, batch = resolve_parameters(circuit, params)
     rows = batch or 1
@@ -537,8 +541,12 @@ def vjp(
     With the adjoint method (the default without ``noise``) one backward sweep
     serves all observables at once: it differentiates the single observable
     ``sum_k grad_outputs[k] O_k``. Under ``noise`` (a ``qml.noise.NoiseModel``)
-    the values are ``Tr(rho O_k)`` and the method is parameter shift.
+    the values are ``Tr(rho O_k)`` and the method is parameter shift. For a dask array
+    of ``params`` the values and the gradients are lazy dask arrays (see
+    :mod:`qml.simulator.lazy`).
     """
+    if lazy.is_lazy(params):  # a dask array: lazy values, a pullback of lazy gradients
+        return lazy.vjp(circuit, observables, params, method=method, noise=noise)
     observable_items, single = observable_list(observables)
     values, batch = resolve_parameters(circuit, params)
     rows = batch or 1

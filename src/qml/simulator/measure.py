@@ -25,7 +25,7 @@ import numpy as np
 from qml.circuits import Circuit
 from qml.circuits.observables import PauliSum, as_observable, popcount
 from qml.errors import QmlTypeError, QmlValueError, QubitError, QubitIndexError
-from qml.simulator import engine
+from qml.simulator import engine, lazy
 from qml.simulator.density import (
     NoiseSource,
     evolve_density,
@@ -161,8 +161,11 @@ def expectation(
 
     Returns
     -------
-    float, or an array of shape ``(B,)``, ``(n_obs,)`` or ``(B, n_obs)``.
+    float, or an array of shape ``(B,)``, ``(n_obs,)`` or ``(B, n_obs)``; for a dask
+    array of ``params``, a lazy dask array (see :mod:`qml.simulator.lazy`).
     """
+    if lazy.is_lazy(params):  # a dask array: a lazy result, one task per block of rows
+        return lazy.expectation(circuit, observable, params, shots=shots, seed=seed, noise=noise)
     observables, single = observable_list(observable)
     peak = PEAK_EXACT if shots is None else PEAK_SHOTS
     if noise is not None:
@@ -356,7 +359,10 @@ def probabilities(
     axis for batched ``params``; order as ``Statevector.probabilities(qubits)``.
     With ``noise`` (a ``qml.noise.NoiseModel``): the diagonal of the noisy density
     matrix, then each qubit's readout error (the probabilities of what is read).
+    A dask array of ``params`` gives a lazy dask array (see :mod:`qml.simulator.lazy`).
     """
+    if lazy.is_lazy(params):  # a dask array: a lazy result, one task per block of rows
+        return lazy.probabilities(circuit, qubits, params, noise=noise)
     if noise is not None:
         rho, batched = final_density(circuit, noise, params, copies=PEAK_PROBABILITIES)
         n = circuit.num_qubits

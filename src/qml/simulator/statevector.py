@@ -8,7 +8,7 @@ import numpy as np
 
 from qml.circuits import Circuit, Parameter, ParameterExpression
 from qml.errors import QmlTypeError, QmlValueError, ShapeError, UnboundParameterError
-from qml.simulator import engine
+from qml.simulator import engine, lazy
 from qml.simulator.memory import check_fits
 
 
@@ -104,7 +104,10 @@ def simulate(circuit: Circuit, params: Any = None, *, dtype: Any = np.complex128
     -------
     ndarray of shape ``(2**n,)``, or ``(B, 2**n)`` for batched parameters, in
     qiskit's little-endian order: bit ``q`` of the index is qubit ``q``; equal to
-    ``qiskit.quantum_info.Statevector(circuit.to_qiskit()).data``.
+    ``qiskit.quantum_info.Statevector(circuit.to_qiskit()).data``. A dask array of
+    ``params`` gives a lazy dask array (see :mod:`qml.simulator.lazy`).
     """
+    if lazy.is_lazy(params):  # a dask array: a lazy result, one task per block of rows
+        return lazy.simulate(circuit, params, dtype=dtype)
     state, batched = final_state(circuit, params, dtype)
     return state if batched else state[0]
