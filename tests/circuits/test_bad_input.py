@@ -17,7 +17,7 @@ from qiskit.quantum_info import Operator, SparsePauliOp
 
 import qml
 from qml import Circuit, Parameter, ParameterVector, Pauli, PauliSum, QmlError
-from qml.circuits import ParameterExpression
+from qml.circuits import ParameterExpression, encodings
 from qml.circuits import library as lib
 from qml.errors import (
     ParameterError,
@@ -344,7 +344,9 @@ def test_the_fast_walsh_transform_equals_the_dense_one():
         index = np.arange(size)
         gray = index ^ (index >> 1)
         signs = np.array([[(-1) ** bin(j & g).count("1") for g in gray] for j in index])
-        np.testing.assert_allclose(lib._walsh_transform(alpha), alpha @ signs / size, atol=1e-12)
+        np.testing.assert_allclose(
+            encodings._walsh_transform(alpha), alpha @ signs / size, atol=1e-12
+        )
 
 
 def test_amplitude_angles_of_twenty_qubits_is_fast():
