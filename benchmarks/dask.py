@@ -22,7 +22,8 @@ What is measured
       that every step of ``QuantumClassifier.fit`` on a Dask array pays.
 
     Each is timed ``--repeat`` times, the single process and the cluster taking turns so
-    that both meet the same passing load of a shared machine (best and median; the
+    that both meet the same passing load of a shared machine, each call starting once every
+    process involved is idle again (best and median; the
     cluster's first call, which imports qml on the workers, is untimed), with the CPU
     seconds per call of every process involved (this one and the workers): their ratio,
     cluster over single, is the work the cluster adds (scheduling, moving rows, the workers'
@@ -47,6 +48,7 @@ Run (in the benchmark environment, see README.md)::
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import os
 import resource
@@ -126,6 +128,24 @@ def _all_cpu(client: Any) -> float:
     return _cpu() + sum(client.run(_cpu).values())
 
 
+def _settle(client: Any, period: float = 0.25, idle: float = 0.03, timeout: float = 20.0) -> None:
+    """Wait until this process and the workers are idle (at most ``timeout`` seconds).
+
+    A call that ends leaves work behind (freeing gigabytes, the workers' memory
+    management, garbage collection); without waiting, it would land on the next call's
+    clock, whichever side that is.
+    """
+    gc.collect()
+    client.run(gc.collect)
+    last, deadline = _all_cpu(client), time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        time.sleep(period)
+        now = _all_cpu(client)
+        if now - last < idle:
+            return
+        last = now
+
+
 def _interleaved(client: Any, functions: list[Any], repeat: int) -> list[Measured]:
     """Time each of ``functions`` ``repeat`` times, taking turns, so that every one meets
     the same passing load of a shared machine; CPU seconds from this process and the workers.
@@ -136,6 +156,7 @@ def _interleaved(client: Any, functions: list[Any], repeat: int) -> list[Measure
     for _ in range(repeat):
         for i, function in enumerate(functions):
             results[i] = None
+            _settle(client)
             before = _all_cpu(client)
             start = time.perf_counter()
             results[i] = function()

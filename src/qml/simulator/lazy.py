@@ -339,7 +339,8 @@ def vjp(circuit: Any, observables: Any, params: Any, **options: Any) -> tuple[An
 
 # -- Gram matrices of states -----------------------------------------------------------------
 def _squared_modulus(block: np.ndarray) -> np.ndarray:
-    return np.abs(block) ** 2
+    modulus = np.abs(block)
+    return np.square(modulus, out=modulus)
 
 
 def gram_rows(n_left: int, n_right: int) -> int:
