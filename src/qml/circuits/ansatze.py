@@ -107,7 +107,7 @@ def real_amplitudes(
     """qiskit's ``real_amplitudes``: ``reps`` x (RY layer, CX layer), then a final RY layer.
 
     Same arguments, defaults and gates as qiskit's function (``entanglement``
-    from :func:`entanglement_pairs`); it prepares real amplitudes only.
+    from :func:`~qml.circuits.templates.entanglement_pairs`); it prepares real amplitudes only.
 
     Parameters: ``θ[0..(reps + 1) * n - 1]`` (``reps * n`` when the final layer
     is skipped); layer ``l`` gives ``θ[l*n + q]`` to qubit ``q`` — qiskit's order.

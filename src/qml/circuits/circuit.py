@@ -30,7 +30,7 @@ from qml.errors import (
     UnsupportedOperationError,
 )
 from qml.gates import STANDARD_GATES, Gate, Unitary
-from qml.gates.base import MAX_QUBITS, as_real, integer, is_symbolic, real_array
+from qml.gates.base import MAX_QUBITS, as_real, index_list, integer, is_symbolic, real_array
 
 #: Most classical bits a circuit may have (measure's indices are below it), as for qubits.
 MAX_CLBITS = MAX_QUBITS
@@ -92,28 +92,6 @@ def _is_qubit_list(value: Any) -> bool:
     if isinstance(value, np.ndarray):
         return value.ndim > 0  # a 0-d array is one index
     return isinstance(value, (list, tuple, range))
-
-
-def _indices(values: Any, what: str, error: type[Exception] = QubitError) -> list[int]:
-    """``values`` (one int or a sequence of them) as a list of ints, else ``error``."""
-    single = integer(values)
-    if single is not None:
-        return [single]
-    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or (
-        isinstance(values, np.ndarray) and values.ndim != 1
-    ):
-        raise error(f"{what} must be an int or a sequence of ints, got {values!r}")
-    try:
-        items = list(values)
-    except TypeError:
-        raise error(f"{what} must be an int or a sequence of ints, got {values!r}") from None
-    out = []
-    for value in items:
-        number = integer(value)
-        if number is None:
-            raise error(f"{what} must be integers, got {value!r}")
-        out.append(number)
-    return out
 
 
 def _flag(value: Any, what: str) -> bool:
@@ -294,8 +272,8 @@ class Circuit:
 
         Each is an int or a sequence of ints; classical bits are ``0 .. MAX_CLBITS - 1``.
         """
-        qubits = _indices(qubits, "measure(): qubits")
-        clbits = list(qubits) if clbits is None else _indices(clbits, "measure(): clbits")
+        qubits = index_list(qubits, "measure(): qubits")
+        clbits = list(qubits) if clbits is None else index_list(clbits, "measure(): clbits")
         if len(qubits) != len(clbits):
             raise QubitError(f"measure() got {len(qubits)} qubit(s) but {len(clbits)} clbit(s)")
         for q, b in zip(qubits, clbits, strict=True):
@@ -492,7 +470,7 @@ class Circuit:
                     f"{self._num_qubits} qubits; pass qubits=[...] or widen this one"
                 )
             qubits = range(other.num_qubits)
-        mapping = _indices(qubits, "compose(): qubits")
+        mapping = index_list(qubits, "compose(): qubits")
         if len(mapping) != other.num_qubits:
             raise QubitError(
                 f"compose() needs {other.num_qubits} qubit(s) for the other circuit, "

@@ -22,14 +22,14 @@ Conventions
   the same name exists there.
 * ``Circuit.parameters`` lists parameters in order of first appearance, so
   ``encoding.compose(ansatz)`` lists the **data inputs first, then the
-  weights**; :func:`data_reuploading` keeps that order. With data ``X`` of
+  weights**; :func:`~qml.circuits.ansatze.data_reuploading` keeps that order. With data ``X`` of
   shape ``(B, d)`` and weights ``w`` of shape ``(m,)``, the batched ``params``
   for ``qml.simulate`` is ``np.hstack([X, np.broadcast_to(w, (B, m))])``, or by
   name, whatever the order: ``stack_parameters(circuit, {"x": X, "θ": w})``.
 * Two templates with the same prefix cannot share a circuit (a circuit refuses
   two different parameters of one name); give one another ``parameter_prefix``.
 * Every ansatz takes ``before_layer``, a circuit inserted before each of its
-  layers: data re-uploading, wrapped by :func:`data_reuploading`.
+  layers: data re-uploading, wrapped by :func:`~qml.circuits.ansatze.data_reuploading`.
 * Entanglement is a name from ``ENTANGLEMENTS`` (qiskit's meaning, plus
   ``"ring"``) or an explicit list of ``(control, target)`` pairs; unknown names
   of entanglements, rotations, ansätze raise :class:`~qml.errors.OptionError`

@@ -70,6 +70,34 @@ def is_sequence(value: Any) -> bool:
     return isinstance(value, Iterable)
 
 
+def index_list(
+    values: Any, what: str, error: type[Exception] = QubitError, *, single: bool = True
+) -> list[int]:
+    """``values`` (a sequence of ints, or one int if ``single``) as a list of ints.
+
+    Anything else raises ``error`` naming ``what``: text, sets, mappings, arrays that
+    are not 1-D, and items that are not integers (bools and floats included).
+    """
+    if single and (number := integer(values)) is not None:
+        return [number]
+    expected = "an int or a sequence of ints" if single else "a sequence of ints"
+    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or (
+        isinstance(values, np.ndarray) and values.ndim != 1
+    ):
+        raise error(f"{what} must be {expected}, got {values!r}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise error(f"{what} must be {expected}, got {values!r}") from None
+    out = []
+    for value in items:
+        number = integer(value)
+        if number is None:
+            raise error(f"{what} must be integers, got {value!r}")
+        out.append(number)
+    return out
+
+
 def as_count(value: Any, what: str, minimum: int = 0, maximum: int | None = None) -> int:
     """``value`` as an int in ``[minimum, maximum]``: ``QmlTypeError`` for a non-integer,
     ``QmlValueError`` (naming the range) for one outside it."""

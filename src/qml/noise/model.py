@@ -27,7 +27,7 @@ import numpy as np
 
 from qml.errors import NoiseError, OptionError, QmlTypeError, QubitError, QubitIndexError
 from qml.gates import STANDARD_GATES
-from qml.gates.base import MAX_QUBITS, integer
+from qml.gates.base import MAX_QUBITS, index_list, integer
 from qml.noise.channels import Channel
 from qml.noise.readout import ReadoutError
 
@@ -249,19 +249,8 @@ def _check_names(instructions: str | Sequence[str], num_qubits: int) -> tuple[st
 
 
 def _check_qubits(qubits: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(qubits, (str, bytes, set, frozenset)) or (
-        isinstance(qubits, np.ndarray) and qubits.ndim != 1
-    ):
-        raise QubitError(f"qubits must be a sequence of ints, got {qubits!r}")
-    try:
-        items = tuple(qubits)
-    except TypeError:
-        raise QubitError(f"qubits must be a sequence of ints, got {qubits!r}") from None
     key = []
-    for q in items:
-        index = integer(q)
-        if index is None:
-            raise QubitError(f"qubit indices must be integers; got {q!r}")
+    for index in index_list(qubits, "qubits", single=False):
         if index < 0:
             raise QubitIndexError(f"qubit {index} is negative; qubit indices start at 0")
         if index >= MAX_QUBITS:
