@@ -450,7 +450,7 @@ def grad_outputs_array(grad_outputs: Any, shape: tuple[int, ...]) -> np.ndarray:
             f"grad_outputs must have the shape of the values, {tuple(shape)}; got {weights.shape}"
         )
     weights = weights.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(weights)):
+    if not np.isfinite(weights).all():
         raise QmlValueError("grad_outputs holds NaN or infinity; pass finite dL/d(values)")
     return weights
 

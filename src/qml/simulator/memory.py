@@ -114,7 +114,10 @@ def check_fits(
     """
     itemsize = np.dtype(dtype).itemsize
     per_state = amplitudes_per_qubit**num_qubits * itemsize  # exact, however large
-    needed = per_state * batch * Fraction(copies)
+    total = per_state * batch
+    # a float holds the product exactly below 2**52 bytes; beyond, a Fraction (training
+    # loops call this every step, and a Fraction costs more than a small simulation step)
+    needed = total * copies if total < 1 << 52 else total * Fraction(copies)
     available = available_memory()
     if needed <= available:
         return
