@@ -301,7 +301,7 @@ def test_the_first_training_in_a_process_says_it_compiles(data, capsys, monkeypa
     QuantumClassifier(n_qubits=2, n_layers=1, epochs=3, verbose=True, random_state=0).fit(X, y)
     err = capsys.readouterr().err
     first, last = err.split("\r")[1], err.rstrip().split("\r")[-1]
-    assert "compiling kernels, first run only" in first
+    assert "loading kernels, first run only" in first
     assert last.startswith("training: 100%") and "3/3" in last
     QuantumClassifier(n_qubits=2, n_layers=1, epochs=2, verbose=True, random_state=0).fit(X, y)
     assert "compiling" not in capsys.readouterr().err

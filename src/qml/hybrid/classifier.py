@@ -488,10 +488,10 @@ class QuantumClassifier(HybridEstimator):
         self.history_: list[dict[str, float]] = []
         best = (np.inf, vector.copy())
         waited = 0
-        # the first training in a process compiles (or loads) the kernels: say so
+        # the first training in a process loads the kernels and the libraries: say so
         first = _FIRST_FIT[0]
         _FIRST_FIT[0] = False
-        bar = self._progress(self.epochs, "training (compiling kernels, first run only)"
+        bar = self._progress(self.epochs, "training (loading kernels, first run only)"
                              if first else "training")  # fmt: skip
         held_out = _Rows(self.model_, inputs[valid], targets[valid], self.shots, rng)
         for epoch in range(self.epochs):
