@@ -71,6 +71,28 @@ texts = st.one_of(
 )
 
 
+#: Anything a user might pass where a number, an array or an option is expected: the
+#: simulator's and the estimators' fuzz tests draw their bad arguments from it.
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4),
+    st.lists(st.lists(st.floats(-10, 10), max_size=3), max_size=3),
+    st.builds(np.zeros, st.tuples(st.integers(0, 3), st.integers(0, 3))),
+    st.builds(np.array, st.floats(allow_nan=True)),
+    st.builds(lambda v: np.array(v, dtype=complex), st.lists(st.floats(-3, 3), max_size=3)),
+    st.just(object()),
+    st.just(np.array([[np.nan, 1.0]])),
+    st.just(2**63),
+    st.just(np.int64(2)),
+    st.just(np.float64(0.5)),
+)
+
+
 def numpy_scalars() -> st.SearchStrategy[Any]:
     """numpy integers, floats, complex numbers and booleans, of several widths."""
     return st.one_of(

@@ -36,6 +36,7 @@ from qml.hybrid import (
     load_dataset,
 )
 from qml.hybrid.datasets import moons
+from tests.fuzzing import junk
 
 EXAMPLES = int(os.environ.get("QML_FUZZ_EXAMPLES", "30"))
 
@@ -49,23 +50,6 @@ def fuzz(scale: float = 1.0) -> settings:
         derandomize=False,
     )
 
-
-#: Anything a user might pass where a number, an array or an option is expected.
-junk = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.complex_numbers(allow_nan=True, allow_infinity=True),
-    st.text(max_size=5),
-    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4),
-    st.builds(np.zeros, st.tuples(st.integers(0, 3), st.integers(0, 3))),
-    st.builds(np.array, st.floats(allow_nan=True)),
-    st.just(object()),
-    st.just(2**63),
-    st.just(np.int64(2)),
-    st.just(np.float64(0.5)),
-)
 
 #: Junk that is never a usable size: no int in a valid range (those can be expensive).
 not_a_size = st.one_of(

@@ -16,27 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qml
+from tests.fuzzing import junk
 
 EXAMPLES = int(os.environ.get("QML_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-
-#: Anything a user might pass where a number, an array or an option is expected.
-junk = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.complex_numbers(allow_nan=True, allow_infinity=True),
-    st.text(max_size=5),
-    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=4),
-    st.lists(st.lists(st.floats(-10, 10), max_size=3), max_size=3),
-    st.builds(np.zeros, st.tuples(st.integers(0, 3), st.integers(0, 3))),
-    st.builds(np.array, st.floats(allow_nan=True)),
-    st.builds(lambda v: np.array(v, dtype=complex), st.lists(st.floats(-3, 3), max_size=3)),
-    st.just(object()),
-    st.just(np.array([[np.nan, 1.0]])),
-    st.just(2**63),
-)
 
 
 def circuit() -> qml.Circuit:

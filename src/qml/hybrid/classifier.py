@@ -128,12 +128,16 @@ class _Rows:
             model, inputs, targets, shots, rng)  # fmt: skip
 
     # the simulator refuses non-finite angles, and a non-finite loss is caught here: a step
-    # that diverged costs nothing to detect while training goes well
+    # that diverged costs nothing to detect while training goes well (in one process or,
+    # for rows held on dask workers, summed over their blocks)
     def loss(self, vector: np.ndarray) -> tuple[float, np.ndarray]:
-        if isinstance(self.inputs, lazy.PartitionedRows):  # a dask fit: where the rows live
-            return _partitioned(self, vector, gradient=False)  # type: ignore[return-value]
         try:
-            loss, logits = self.model.loss(vector, self.inputs, self.targets, self.shots, self.rng)
+            if isinstance(self.inputs, lazy.PartitionedRows):
+                loss, logits = _partitioned(self, vector, gradient=False)
+            else:
+                loss, logits = self.model.loss(
+                    vector, self.inputs, self.targets, self.shots, self.rng
+                )
         except QmlValueError:
             _check_finite(vector)  # diverged parameters, or else the error as it was
             raise
@@ -142,10 +146,13 @@ class _Rows:
         return loss, logits
 
     def loss_and_gradient(self, vector: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        if isinstance(self.inputs, lazy.PartitionedRows):  # a dask fit: where the rows live
-            return _partitioned(self, vector, gradient=True)  # type: ignore[return-value]
         try:
-            loss, gradient, logits = self.model.loss_and_gradient(vector, self.inputs, self.targets)
+            if isinstance(self.inputs, lazy.PartitionedRows):
+                loss, gradient, logits = _partitioned(self, vector, gradient=True)
+            else:
+                loss, gradient, logits = self.model.loss_and_gradient(
+                    vector, self.inputs, self.targets
+                )
         except QmlValueError:
             _check_finite(vector)
             raise
@@ -426,7 +433,7 @@ class QuantumClassifier(HybridEstimator):
         else:
             advice = (f"lower learning_rate (now {self.learning_rate:g}; try "
                       f"{self.learning_rate / 10:g}, or the default 0.05)")  # fmt: skip
-            if self.optimizer == "sgd" and self.momentum > 0:
+            if getattr(optimizer, "momentum", 0.0) > 0:  # SGD's heavy ball
                 advice += f" or momentum (now {self.momentum:g})"
         return QmlValueError(
             f"training diverged: {error} {where}, so there is no trained model; {advice}"

@@ -120,7 +120,6 @@ class QuantumKernel:
     the encoding (``reps``, ``entanglement``, ...); one it does not take is an
     ``OptionError``. Rows must be finite real numbers (``DataError`` otherwise).
 
-
     Dask arrays of rows give lazy states and Gram matrices (see the module docstring).
     ``QuantumKernel`` counts as a scikit-learn kernel object (it is registered with
     ``sklearn.gaussian_process.kernels.Kernel``), so ``pairwise_kernels`` and ``Nystroem``
@@ -223,10 +222,10 @@ class QuantumKernelClassifier(HybridEstimator):
     where libsvm needs it: ``16 * N**2`` bytes with the SVM's own copy (``N = 20,000``:
     6.4 GB), checked before allocating (``StateTooLargeError``). Where it does not fit,
     use ``Nystroem(kernel=QuantumKernel(n_qubits, encoding), n_components=m)`` and a
-    linear model (see the docstring of ``qml.hybrid.kernel``). On a dask array ``fit`` simulates the
-    training states and computes the Gram matrix's blocks on the workers, then gathers
-    the matrix; ``predict`` and ``decision_function`` on a dask array are lazy, one task
-    per block of rows.
+    linear model (see the docstring of ``qml.hybrid.kernel``). On a dask array ``fit``
+    simulates the training states and computes the Gram matrix's blocks on the workers,
+    then gathers the matrix; ``predict`` and ``decision_function`` on a dask array are
+    lazy, one task per block of rows.
     """
 
     _parameter_constraints: ClassVar[dict[str, Constraint]] = {
